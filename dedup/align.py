@@ -1,0 +1,131 @@
+"""Sentence alignment that allows reordering, splits and merges.
+
+Rewrites move sentences around, so sentences are matched by content, best pairs first, and
+order only breaks ties. A sentence left over whose best partner is already taken joins that
+pair when it is similar enough on its own: a sentence split in two, or two merged into one.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from dedup.normalise import Analysis
+from dedup.similarity import Weight, weighted_dice
+
+THRESHOLD = 0.45  # weighted Dice of content stems at which two sentences say the same thing
+_SPLIT_THRESHOLD = 0.3  # a part of a split sentence shares less with the whole
+
+
+@dataclass(slots=True)
+class AlignedPair:
+    """Sentences of A matched with sentences of B (indices into each side's sentences)."""
+
+    a: list[int]
+    b: list[int]
+    similarity: float
+    moved: bool = False
+
+
+@dataclass(slots=True)
+class Alignment:
+    pairs: list[AlignedPair]
+    only_a: list[int]
+    only_b: list[int]
+    coverage_a: float  # share of A's content weight inside aligned sentences
+    coverage_b: float
+    similarities: dict[tuple[int, int], float] = field(default_factory=dict, repr=False)
+
+
+def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
+    sa, sb = a.sentence_content(), b.sentence_content()
+    stems_a = [[t.stem for t in s] for s in sa]
+    stems_b = [[t.stem for t in s] for s in sb]
+    sims = _similarities(stems_a, stems_b, weight)
+
+    # Best pairs first; among equals, pairs that keep the original order first.
+    ranked = sorted(sims.items(), key=lambda kv: (-kv[1], abs(kv[0][0] - kv[0][1])))
+    partner_a: dict[int, int] = {}
+    partner_b: dict[int, int] = {}
+    for (i, j), s in ranked:
+        if s < THRESHOLD:
+            break
+        if i not in partner_a and j not in partner_b:
+            partner_a[i], partner_b[j] = j, i
+
+    groups = {i: AlignedPair([i], [j], sims[i, j]) for i, j in partner_a.items()}
+    for (i, j), s in ranked:
+        if s < _SPLIT_THRESHOLD:
+            break
+        if i not in partner_a and j in partner_b:  # two sentences of A merged in B
+            partner_a[i] = j
+            groups[partner_b[j]].a.append(i)
+        elif j not in partner_b and i in partner_a:  # one sentence of A split in B
+            partner_b[j] = i
+            groups[_group_of(groups, i)].b.append(j)
+
+    pairs = sorted(groups.values(), key=lambda p: min(p.a))
+    for p in pairs:
+        p.a.sort()
+        p.b.sort()
+    _mark_moved(pairs)
+    return Alignment(
+        pairs=pairs,
+        only_a=[i for i in range(len(sa)) if i not in partner_a],
+        only_b=[j for j in range(len(sb)) if j not in partner_b],
+        coverage_a=_coverage(stems_a, partner_a, weight),
+        coverage_b=_coverage(stems_b, partner_b, weight),
+        similarities=sims,
+    )
+
+
+def _group_of(groups: dict[int, AlignedPair], i: int) -> int:
+    return next(k for k, g in groups.items() if i in g.a)
+
+
+def _similarities(
+    stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | None
+) -> dict[tuple[int, int], float]:
+    """Similarity of every pair of sentences that share a term (the others are 0)."""
+    where: dict[str, set[int]] = defaultdict(set)
+    for j, stems in enumerate(stems_b):
+        for s in stems:
+            where[s].add(j)
+    sims = {}
+    for i, stems in enumerate(stems_a):
+        for j in set().union(*(where.get(s, ()) for s in stems)):
+            sims[i, j] = weighted_dice(stems, stems_b[j], weight)
+    return sims
+
+
+def _coverage(stems: list[list[str]], aligned: dict[int, int], weight: Weight | None) -> float:
+    w = weight or (lambda _: 1.0)
+    total = sum(w(s) for sent in stems for s in sent)
+    covered = sum(w(s) for i in aligned for s in stems[i])
+    return covered / total if total else 0.0
+
+
+def _mark_moved(pairs: list[AlignedPair]) -> None:
+    """A pair is moved when it is not on the longest run of pairs kept in order."""
+    order = [min(p.b) for p in pairs]  # pairs are sorted by their A position
+    # Longest increasing subsequence of B positions, O(n log n) with back-pointers.
+    tails: list[int] = []
+    tail_index: list[int] = []
+    back = [-1] * len(order)
+    for k, x in enumerate(order):
+        pos = bisect.bisect_left(tails, x)
+        if pos == len(tails):
+            tails.append(x)
+            tail_index.append(k)
+        else:
+            tails[pos] = x
+            tail_index[pos] = k
+        back[k] = tail_index[pos - 1] if pos else -1
+    kept = set()
+    k = tail_index[-1] if tail_index else -1
+    while k != -1:
+        kept.add(k)
+        k = back[k]
+    for k, p in enumerate(pairs):
+        p.moved = k not in kept

@@ -1,0 +1,148 @@
+"""The ``dedup`` command: parses options, calls :mod:`dedup.api`, picks a renderer.
+
+Exit codes (as ruff and mypy use them): 0 success, 2 usage, input or internal error.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dedup import __version__
+from dedup.api import ScanResult, scan
+from dedup.model import Relation
+from dedup.output import write_text
+from dedup.read import InputError, read_paths
+from dedup.reports import json as json_report
+from dedup.reports import text as text_report
+
+app = typer.Typer(
+    help="Find near-duplicate news articles and reports of the same event.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+stderr = Console(stderr=True, highlight=False)
+
+ERROR = 2
+PROGRESS_FROM = 200  # articles: below this a run is too quick for a progress bar
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _relation(value: str) -> Relation:
+    try:
+        return Relation.parse(value)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def _fail(message: str) -> typer.Exit:
+    stderr.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(ERROR)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dedup {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Find near-duplicate news articles and reports of the same event."""
+
+
+@app.command("scan")
+def scan_command(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders of articles; '-' reads JSONL from stdin.")],
+    min_relation: Annotated[
+        str,
+        typer.Option(
+            help="Cluster pairs at this relation or stronger: exact, near_duplicate, rewrite, same_event, related."
+        ),
+    ] = "rewrite",
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+    ] = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="Skip unreadable articles with a counted warning instead of stopping.")
+    ] = False,
+) -> None:
+    """Group duplicates, rewrites and same-event reports in a batch of articles."""
+    relation = _relation(min_relation)
+    try:
+        read = read_paths(paths, skip_bad=skip_bad)
+    except InputError as e:
+        raise _fail(str(e)) from None
+    for problem in read.skipped:
+        stderr.print(f"[yellow]warning:[/] skipped {problem}", soft_wrap=True)
+    if not read.articles:
+        raise _fail("no articles to scan")
+    result = _run_scan(read.articles, relation)
+    result.skipped = read.skipped
+    rendered = json_report.render(result) if fmt is Format.json else _render_text(result, to_terminal=output is None)
+    try:
+        write_text(rendered, output)
+    except OSError as e:
+        raise _fail(str(e)) from None
+
+
+def _run_scan(articles: list, relation: Relation) -> ScanResult:
+    if len(articles) < PROGRESS_FROM:
+        return scan(articles, min_relation=relation)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            if done == total or done % 100 == 0:
+                bar.update(tasks[stage], completed=done, total=total)
+
+        return scan(articles, min_relation=relation, progress=progress)
+
+
+def _render_text(result: ScanResult, to_terminal: bool) -> str:
+    # Rich decides colour from the terminal and NO_COLOR/FORCE_COLOR; a file gets plain text.
+    terminal = to_terminal and sys.stdout.isatty()
+    width = None if terminal else 120
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=terminal or None, width=width, highlight=False)
+    if not terminal and "FORCE_COLOR" not in os.environ:
+        console = Console(file=buffer, width=width, highlight=False, no_color=True, color_system=None)
+    text_report.render_scan(result, console)
+    return buffer.getvalue()
+
+
+def run() -> None:
+    """Console-script entry point: an unexpected exception is exit 2 with one line, never 1."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        stderr.print("interrupted")
+        sys.exit(130)
+    except Exception as e:
+        if os.environ.get("DEDUP_DEBUG"):
+            raise
+        stderr.print(f"[bold red]internal error:[/] {type(e).__name__}: {e} (set DEDUP_DEBUG=1 for a traceback)")
+        sys.exit(ERROR)

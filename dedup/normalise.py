@@ -1,0 +1,176 @@
+"""Offset-keeping normalisation: tokens and sentences that point back at the original text.
+
+Nothing here rewrites the article. Tokens are found in the original string and folded one by
+one (NFKC, case, accents, typographic apostrophes), so every token and sentence keeps the
+character span it came from and any report can highlight the exact original characters.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dedup.language import detect_language, stemmer, stopwords
+from dedup.model import Article, Span
+
+APOSTROPHES = "'’‘ʼ`´"
+# French (and Italian) elided particles: "l'Ukraine" counts as "ukraine".
+_ELISIONS = frozenset("""l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu dell all dall nell sull""".split())
+# Words, numbers with decimal or thousands separators ("1.5", "1 000" is two tokens), and
+# nothing else: punctuation, quotes and spaces only separate.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_ʼ]+")  # ʼ (U+02BC) counts as a letter in \w
+
+
+@lru_cache(maxsize=500_000)
+def fold(word: str) -> str:
+    """Fold a word for matching: NFKC, case folding, accents removed (États -> etats)."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", stripped)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of the original text: its folded form, its stem and where it stands."""
+
+    norm: str
+    stem: str
+    start: int
+    end: int
+    upper: bool  # starts with a capital letter in the original
+    elided: bool  # an elided particle (the "l" of "l'Ukraine")
+
+
+def tokens(text: str, lang: str | None = None) -> list[Token]:
+    """All word and number tokens of ``text``, with spans into it."""
+    stem = stemmer(lang)
+    out = []
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        start, end = m.span()
+        lower = word.casefold()
+        elided = lower in _ELISIONS and end < len(text) and text[end] in APOSTROPHES
+        out.append(Token(fold(word), fold(stem(lower)), start, end, word[0].isupper(), elided))
+    return out
+
+
+def content_tokens(toks: list[Token], lang: str | None) -> list[Token]:
+    """Tokens that carry meaning: no elided particles, no stopwords."""
+    stop = stopwords(lang)
+    return [t for t in toks if not t.elided and t.norm not in stop]
+
+
+# --- sentences ---------------------------------------------------------------------------
+
+# Words after which a full stop does not end a sentence (checked case-insensitively).
+_ABBREVIATIONS = frozenset(
+    """m mm mme mmes mlle mlles dr pr me st ste cf av apr env etc vol p pp n no nos art al mr
+    mrs ms jr sr inc ltd co corp vs gen sen rep gov lt col capt sgt prof dept est janv fevr
+    avr juil sept oct nov dec jan feb mar apr jun jul aug sep""".split()
+)
+_END = re.compile(r"[.!?…]+[»\"”’')\]]*")
+_OPENING = "«\"“(['‘-–—¿¡"
+_QUOTE_PAIRS = {"«": "»", "“": "”", '"': '"'}
+_MAX_QUOTE = 600  # characters: a longer "quote" is an unbalanced mark, not a quotation
+
+
+def _quoted_regions(text: str) -> list[tuple[int, int]]:
+    """Spans inside quotation marks, paired within one paragraph."""
+    regions = []
+    for opening, closing in _QUOTE_PAIRS.items():
+        start = text.find(opening)
+        while start != -1:
+            end = text.find(closing, start + 1)
+            if end == -1:
+                break
+            if end - start <= _MAX_QUOTE and "\n" not in text[start:end]:
+                regions.append((start, end))
+                start = text.find(opening, end + 1)
+            else:
+                start = text.find(opening, start + 1)
+    return regions
+
+
+def _is_boundary(text: str, stop: re.Match[str], inside_quote: bool) -> bool:
+    end = stop.end()
+    rest = text[end : end + 3]
+    if not rest or not rest[0].isspace():
+        # "Pyrénées.Alors": sentences glued where a paragraph break was lost.
+        glued = stop.group() == "." and text[end : end + 2].istitle() and len(rest) > 1
+        return glued and not _abbreviation_before(text, stop.start()) and not inside_quote
+    if inside_quote:
+        return False
+    following = text[end:].lstrip()[:1]
+    if not following or not (following.isupper() or following.isdigit() or following in _OPENING):
+        return False
+    return not (stop.group() == "." and _abbreviation_before(text, stop.start()))
+
+
+def _abbreviation_before(text: str, dot: int) -> bool:
+    start = dot
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    word = text[start:dot]
+    if not word:
+        return False
+    # Initials ("J. K. Rowling", "Donald J. Trump") and known abbreviations ("M. Macron").
+    return (len(word) == 1 and word.isupper()) or fold(word) in _ABBREVIATIONS
+
+
+def sentences(text: str) -> list[Span]:
+    """Split text into sentences, French typography included; spans exclude outer spaces."""
+    quotes = _quoted_regions(text)
+    cuts = [0]
+    for para in re.finditer(r"\n\s*\n|\n", text):
+        cuts.append(para.end())
+    for stop in _END.finditer(text):
+        inside = any(s < stop.start() < e for s, e in quotes)
+        if _is_boundary(text, stop, inside):
+            cuts.append(stop.end())
+    cuts = [*sorted(set(cuts)), len(text)]
+    spans = []
+    for start, end in itertools.pairwise(cuts):
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start and any(c.isalnum() for c in text[start:end]):
+            spans.append(Span(start, end))
+    return spans
+
+
+# --- one article, analysed once ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What every later stage needs from one article, computed once."""
+
+    article: Article
+    language: str
+    tokens: list[Token]
+    content: list[Token]
+    sentences: list[Span]
+
+    def sentence_content(self) -> list[list[Token]]:
+        """Content tokens grouped by sentence, in sentence order."""
+        groups: list[list[Token]] = [[] for _ in self.sentences]
+        i = 0
+        for tok in self.content:
+            while i < len(self.sentences) and tok.start >= self.sentences[i].end:
+                i += 1
+            if i == len(self.sentences):
+                break
+            if tok.start >= self.sentences[i].start:
+                groups[i].append(tok)
+        return groups
+
+
+def analyse(article: Article) -> Analysis:
+    """Tokenise, detect the language (unless the article gives it) and split sentences."""
+    lang = article.language or detect_language(article.text)
+    toks = tokens(article.text, lang)
+    return Analysis(article, lang, toks, content_tokens(toks, lang), sentences(article.text))

@@ -1,0 +1,345 @@
+"""Read articles from files, folders and stdin; every bad input becomes a Problem, never a crash."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from dedup.model import Article, Problem
+
+TEXT_SUFFIXES = (".txt", ".md")
+RECORD_SUFFIXES = (".json", ".jsonl", ".csv")
+SUFFIXES = TEXT_SUFFIXES + RECORD_SUFFIXES
+STDIN = "-"
+STDIN_ORIGIN = "<stdin>"
+NO_ARTICLES = "no articles found (" + ", ".join(SUFFIXES) + ")"
+
+_SNIFF_BYTES = 8192  # a NUL byte this early means binary, as git and grep assume
+# ASCII digits only: \d would also accept other scripts' digits, which are no ISO date.
+_DATE_PREFIX = re.compile(r"\s*date[ \t]+([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\s+|\Z)")
+_TEXT_KEYS = ("text", "body", "content")
+_META_KEYS = {
+    "title": ("title",),
+    "date": ("date",),
+    "source": ("source",),
+    "url": ("url",),
+    "language": ("language", "lang"),
+}
+_JSON_TYPES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+class InputError(Exception):
+    """An input that cannot be read; carries a Problem (where + message)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass
+class ReadResult:
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)  # only filled when skip_bad=True
+
+
+def read_paths(paths: Sequence[str | Path], *, skip_bad: bool = False, stdin: TextIO | None = None) -> ReadResult:
+    """Read every article under ``paths`` (files, folders, or ``-`` for JSONL on stdin).
+
+    Raises InputError on the first problem unless ``skip_bad``, in which case problems are
+    collected in ``ReadResult.skipped`` and everything readable is still returned.
+    """
+    if isinstance(paths, (str, os.PathLike)):  # a lone str is a Sequence of characters
+        paths = [paths]
+    result = ReadResult()
+    first_seen: dict[str, str] = {}  # id -> origin, to name both sides of a duplicate
+
+    def problem(p: Problem) -> None:
+        if not skip_bad:
+            raise InputError(p)
+        result.skipped.append(p)
+
+    for given in paths:
+        for item in _read_path(os.fspath(given), stdin):
+            if isinstance(item, Problem):
+                problem(item)
+            elif item.id in first_seen:
+                problem(Problem(item.origin, f"duplicate id {item.id!r} (first seen in {first_seen[item.id]})"))
+            else:
+                first_seen[item.id] = item.origin
+                result.articles.append(item)
+    return result
+
+
+def read_records(lines: Iterable[str], origin: str) -> Iterator[Article | Problem]:
+    """Turn JSONL lines into articles; a bad line yields a Problem and reading goes on."""
+    return _records(lines, origin, origin)
+
+
+def split_date_prefix(text: str) -> tuple[str | None, str]:
+    """Split a leading ``date YYYY-MM-DD`` (and the whitespace after it) off ``text``.
+
+    Returns ``(None, text)`` unchanged when there is no prefix or it is not a real date.
+    """
+    match = _DATE_PREFIX.match(text)
+    if match is None:
+        return None, text
+    try:
+        date.fromisoformat(match[1])
+    except ValueError:  # e.g. 2026-02-30: leave the text alone rather than guess
+        return None, text
+    return match[1], text[match.end() :]
+
+
+# --- paths -----------------------------------------------------------------------------
+
+
+def _read_path(given: str, stdin: TextIO | None) -> Iterator[Article | Problem]:
+    if given == STDIN:
+        yield from _read_stdin(stdin if stdin is not None else sys.stdin)
+    elif os.path.isdir(given):
+        yield from _read_dir(given)
+    else:
+        # Not a directory: read it as a file whatever its suffix, since the user named it;
+        # a missing path fails here with a proper message.
+        yield from _read_file(given, given.replace(os.sep, "/"))
+
+
+def _read_dir(top: str) -> Iterator[Article | Problem]:
+    found: list[tuple[str, str]] = []  # (id relative to top, path to open)
+    errors: list[Problem] = []
+
+    # os.walk silently ignores unreadable folders unless given onerror.
+    def onerror(err: OSError) -> None:
+        errors.append(_os_problem(err.filename or top, err))
+
+    # followlinks=False: a symlinked folder is never entered, so symlink loops cannot recur.
+    for root, dirs, files in os.walk(top, onerror=onerror, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+                continue
+            full = os.path.join(root, name)
+            found.append((Path(os.path.relpath(full, top)).as_posix(), full))
+    yield from errors
+    if not found and not errors:
+        yield Problem(top, NO_ARTICLES)
+    for article_id, full in sorted(found):
+        yield from _read_file(full, article_id)
+
+
+def _read_file(path: str, article_id: str) -> Iterator[Article | Problem]:
+    """Read one file; ``article_id`` is its id, and the prefix of ids for its id-less records."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        yield _os_problem(path, err)
+        return
+    text = _decode(data, path)
+    if isinstance(text, Problem):
+        yield text
+        return
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".jsonl":
+        # split on "\n" only: str.splitlines would also split on U+2028 inside JSON strings.
+        yield from _records(text.split("\n"), path, article_id)
+    elif suffix == ".json":
+        yield from _read_json(text, path, article_id)
+    elif suffix == ".csv":
+        yield from _read_csv(text, path, article_id)
+    else:
+        yield _text_article(article_id, text, path)
+
+
+def _read_stdin(stream: TextIO) -> Iterator[Article | Problem]:
+    buffer = getattr(stream, "buffer", None)
+    try:
+        # Prefer raw bytes so stdin gets the same BOM, binary and UTF-8 checks as files.
+        text: str | Problem = _decode(buffer.read(), STDIN_ORIGIN) if buffer is not None else stream.read()
+    except UnicodeDecodeError:
+        text = Problem(STDIN_ORIGIN, "not valid UTF-8")
+    except OSError as err:
+        text = _os_problem(STDIN_ORIGIN, err)
+    if isinstance(text, Problem):
+        yield text
+    else:
+        yield from _records(text.split("\n"), STDIN_ORIGIN, STDIN_ORIGIN)
+
+
+def _os_problem(where: str, err: OSError) -> Problem:
+    if isinstance(err, FileNotFoundError):
+        return Problem(where, "no such file or directory")
+    if isinstance(err, PermissionError):
+        return Problem(where, "cannot read: permission denied")
+    return Problem(where, f"cannot read: {(err.strerror or str(err)).lower()}")
+
+
+def _decode(data: bytes, where: str) -> str | Problem:
+    if b"\0" in data[:_SNIFF_BYTES]:
+        return Problem(where, "binary file, not text")
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[start:].decode("utf-8")
+    except UnicodeDecodeError as err:  # offset counted in the file, BOM included
+        return Problem(where, f"not valid UTF-8 (first bad byte at offset {start + err.start})")
+
+
+def _text_article(article_id: str, text: str, origin: str) -> Article | Problem:
+    found_date, body = split_date_prefix(text)
+    if not body.strip():
+        return Problem(origin, "empty article")
+    return Article(id=article_id, text=body, origin=origin, date=found_date)
+
+
+# --- records ---------------------------------------------------------------------------
+
+
+def _records(lines: Iterable[str], origin: str, id_base: str) -> Iterator[Article | Problem]:
+    seen_any = False
+    for n, line in enumerate(lines, 1):
+        if n == 1:
+            line = line.removeprefix("\ufeff")
+        if not line.strip(" \t\r\n"):  # JSON's own whitespace; anything else is malformed
+            continue
+        seen_any = True
+        where = f"{origin}:{n}"
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError) as err:
+            yield Problem(where, _json_message(err, with_line=False))
+            continue
+        if isinstance(record, dict):
+            yield _record_article(record, where, f"{id_base}:{n}")
+        else:
+            yield Problem(where, f"record is not a JSON object (got {_json_type(record)})")
+    if not seen_any:
+        yield Problem(origin, "no records found")
+
+
+def _read_json(text: str, path: str, id_base: str) -> Iterator[Article | Problem]:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        yield Problem(path, _json_message(err, with_line=True))
+        return
+    if isinstance(data, dict):
+        yield _record_article(data, path, id_base)
+    elif not isinstance(data, list):
+        yield Problem(path, f"JSON must be an object or a list of objects (got {_json_type(data)})")
+    elif not data:
+        yield Problem(path, "no records found")
+    else:
+        for n, item in enumerate(data, 1):
+            where = f"{path}#{n}"
+            if isinstance(item, dict):
+                yield _record_article(item, where, f"{id_base}#{n}")
+            else:
+                yield Problem(where, f"record is not a JSON object (got {_json_type(item)})")
+
+
+def _read_csv(text: str, path: str, id_base: str) -> Iterator[Article | Problem]:
+    rows = csv.reader(io.StringIO(text, newline=""))  # newline="" keeps newlines inside quotes
+    try:
+        header = [name.strip() for name in next(rows, [])]
+        if not any(header):
+            yield Problem(path, "no records found")
+            return
+        if not any(key in header for key in _TEXT_KEYS):
+            yield Problem(path, "CSV has no 'text' column")
+            return
+        seen_any = False
+        while True:
+            line = rows.line_num + 1  # where this row starts; a quoted cell may span lines
+            row = next(rows, None)
+            if row is None:
+                break
+            if not any(cell.strip() for cell in row):
+                continue
+            seen_any = True
+            where = f"{path}:{line}"
+            if len(row) != len(header):
+                # Usually an unquoted comma in the text: refuse rather than cut the text.
+                yield Problem(where, f"row has {len(row)} fields, header has {len(header)}")
+            else:
+                yield _record_article(dict(zip(header, row, strict=False)), where, f"{id_base}:{line}")
+        if not seen_any:
+            yield Problem(path, "no records found")
+    except csv.Error as err:  # the reader cannot resynchronise, so the rest of the file is lost
+        yield Problem(f"{path}:{rows.line_num}", f"malformed CSV: {err}")
+
+
+def _record_article(record: dict[str, Any], origin: str, fallback_id: str) -> Article | Problem:
+    text_key = next((key for key in _TEXT_KEYS if key in record), None)
+    if text_key is None:
+        return Problem(origin, "record has no 'text' field")
+    text = record[text_key]
+    if not isinstance(text, str):
+        return Problem(origin, f"record has no 'text' field ({text_key!r} is {_json_type(text)}, not a string)")
+
+    raw_id = record.get("id")
+    if raw_id is None or raw_id == "":
+        article_id = fallback_id
+    elif isinstance(raw_id, (str, int, float)):
+        article_id = str(raw_id)
+    else:
+        return Problem(origin, f"record 'id' must be a string or number (got {_json_type(raw_id)})")
+
+    meta: dict[str, str | None] = {}
+    for name, keys in _META_KEYS.items():
+        key = next((k for k in keys if k in record), keys[0])
+        value = record.get(key)
+        if value is None or value == "":
+            meta[name] = None
+        elif isinstance(value, (str, int, float)):
+            meta[name] = str(value)
+        else:
+            return Problem(origin, f"record {key!r} must be a string (got {_json_type(value)})")
+
+    if meta["date"] is None:
+        meta["date"], text = split_date_prefix(text)
+    if not text.strip():
+        return Problem(origin, "empty article")
+
+    # JSON escapes can produce lone surrogates, which would crash any later UTF-8 output.
+    for value in (text, article_id, *meta.values()):
+        if value is not None and not _encodable(value):
+            return Problem(origin, "record contains an unpaired surrogate (invalid Unicode)")
+    return Article(id=article_id, text=text, origin=origin, **meta)
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_type(value: object) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _json_message(err: ValueError | RecursionError, *, with_line: bool) -> str:
+    if isinstance(err, json.JSONDecodeError):
+        at = f"line {err.lineno}, column {err.colno}" if with_line else f"column {err.colno}"
+        return f"malformed JSON: {err.msg} ({at})"
+    if isinstance(err, RecursionError):
+        return "malformed JSON: nested too deeply"
+    return f"malformed JSON: {err}"  # e.g. an integer too long to convert

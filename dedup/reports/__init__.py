@@ -1,0 +1,1 @@
+"""Renderers: each turns a result from :mod:`dedup.api` into text for one audience."""

@@ -54,34 +54,31 @@ def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
         if i not in partner_a and j not in partner_b:
             partner_a[i], partner_b[j] = j, i
 
-    groups = {i: AlignedPair([i], [j], sims[i, j]) for i, j in partner_a.items()}
+    group_a = {i: AlignedPair([i], [j], sims[i, j]) for i, j in partner_a.items()}
+    group_b = {j: group_a[i] for j, i in partner_b.items()}
     for (i, j), s in ranked:
         if s < _SPLIT_THRESHOLD:
             break
-        if i not in partner_a and j in partner_b:  # two sentences of A merged in B
-            partner_a[i] = j
-            groups[partner_b[j]].a.append(i)
-        elif j not in partner_b and i in partner_a:  # one sentence of A split in B
-            partner_b[j] = i
-            groups[_group_of(groups, i)].b.append(j)
+        if i not in group_a and j in group_b:  # two sentences of A merged in B
+            group_a[i] = group_b[j]
+            group_a[i].a.append(i)
+        elif j not in group_b and i in group_a:  # one sentence of A split in B
+            group_b[j] = group_a[i]
+            group_b[j].b.append(j)
 
-    pairs = sorted(groups.values(), key=lambda p: min(p.a))
+    pairs = sorted({id(g): g for g in group_a.values()}.values(), key=lambda p: min(p.a))
     for p in pairs:
         p.a.sort()
         p.b.sort()
     _mark_moved(pairs)
     return Alignment(
         pairs=pairs,
-        only_a=[i for i in range(len(sa)) if i not in partner_a],
-        only_b=[j for j in range(len(sb)) if j not in partner_b],
-        coverage_a=_coverage(stems_a, partner_a, weight),
-        coverage_b=_coverage(stems_b, partner_b, weight),
+        only_a=[i for i in range(len(sa)) if i not in group_a],
+        only_b=[j for j in range(len(sb)) if j not in group_b],
+        coverage_a=_coverage(stems_a, group_a, weight),
+        coverage_b=_coverage(stems_b, group_b, weight),
         similarities=sims,
     )
-
-
-def _group_of(groups: dict[int, AlignedPair], i: int) -> int:
-    return next(k for k, g in groups.items() if i in g.a)
 
 
 def _similarities(
@@ -99,7 +96,7 @@ def _similarities(
     return sims
 
 
-def _coverage(stems: list[list[str]], aligned: dict[int, int], weight: Weight | None) -> float:
+def _coverage(stems: list[list[str]], aligned: dict[int, AlignedPair], weight: Weight | None) -> float:
     w = weight or (lambda _: 1.0)
     total = sum(w(s) for sent in stems for s in sent)
     covered = sum(w(s) for i in aligned for s in stems[i])

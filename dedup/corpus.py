@@ -37,7 +37,7 @@ class Corpus:
         self.documents += 1
         from dedup.score import fact_terms
 
-        self.df.update({t.stem for t in analysis.content} | fact_terms(analysis))
+        self.df.update({t.stem for t in analysis.content + analysis.title} | fact_terms(analysis))
 
     @property
     def informative(self) -> bool:

@@ -154,6 +154,7 @@ class Analysis:
     tokens: list[Token]
     content: list[Token]
     sentences: list[Span]
+    title: list[Token]  # content tokens of the title; spans point into ``article.title``
 
     def sentence_content(self) -> list[list[Token]]:
         """Content tokens grouped by sentence, in sentence order."""
@@ -173,4 +174,5 @@ def analyse(article: Article) -> Analysis:
     """Tokenise, detect the language (unless the article gives it) and split sentences."""
     lang = article.language or detect_language(article.text)
     toks = tokens(article.text, lang)
-    return Analysis(article, lang, toks, content_tokens(toks, lang), sentences(article.text))
+    title = content_tokens(tokens(article.title or "", lang), lang)
+    return Analysis(article, lang, toks, content_tokens(toks, lang), sentences(article.text), title)

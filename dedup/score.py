@@ -30,6 +30,7 @@ SAME_EVENT_COSINE = 0.45
 SAME_EVENT_FACTS = 0.25
 RELATED_COSINE = 0.2
 MAX_EVENT_GAP_DAYS = 3
+TITLE_WEIGHT = 3
 
 
 @dataclass(slots=True)
@@ -53,10 +54,13 @@ def fact_terms(analysis: Analysis) -> set[str]:
 
 def prepare(analysis: Analysis, shingle_size: int = 5) -> Prepared:
     stems = [t.stem for t in analysis.content]
+    tf = Counter(stems)
+    for tok in analysis.title:  # a headline names the story: its words count more
+        tf[tok.stem] += TITLE_WEIGHT
     return Prepared(
         analysis,
         shingles=shingles(analysis, shingle_size),
-        tf=Counter(stems),
+        tf=tf,
         # Pairs of consecutive content words: a rewrite keeps phrases after it drops sentences.
         phrases=set(itertools.pairwise(stems)),
         facts=fact_terms(analysis),

@@ -8,14 +8,20 @@ pair when it is similar enough on its own: a sentence split in two, or two merge
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from scipy.stats import kendalltau
 
 from dedup.normalise import Analysis
 from dedup.similarity import Weight, weighted_dice
 
 THRESHOLD = 0.45  # weighted Dice of content stems at which two sentences say the same thing
 _SPLIT_THRESHOLD = 0.3  # a part of a split sentence shares less with the whole
+# A paraphrased sentence keeps only some content words; at this level its best match is
+# usually still its source, which is enough to see whether a text follows another's order.
+LOOSE_THRESHOLD = 0.2
 
 
 @dataclass(slots=True)
@@ -35,6 +41,8 @@ class Alignment:
     only_b: list[int]
     coverage_a: float  # share of A's content weight inside aligned sentences
     coverage_b: float
+    loose_coverage: float  # share of the shorter side's sentences with a loose match
+    order: float  # Kendall tau of those matches' positions: 1 when one text follows the other
     similarities: dict[tuple[int, int], float] = field(default_factory=dict, repr=False)
 
 
@@ -77,8 +85,30 @@ def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
         only_b=[j for j in range(len(sb)) if j not in group_b],
         coverage_a=_coverage(stems_a, group_a, weight),
         coverage_b=_coverage(stems_b, group_b, weight),
+        **_order(sims, len(sa), len(sb)),
         similarities=sims,
     )
+
+
+def _order(sims: dict[tuple[int, int], float], na: int, nb: int) -> dict[str, float]:
+    """How much of the shorter text loosely matches the other, and whether in the same order.
+
+    A rewrite follows its source's narrative; independent reports of one event tell it in
+    their own order.
+    """
+    short_is_a = na <= nb
+    best: dict[int, tuple[float, int]] = {}
+    for (i, j), s in sims.items():
+        k, other = (i, j) if short_is_a else (j, i)
+        if s >= LOOSE_THRESHOLD and s > best.get(k, (0.0, 0))[0]:
+            best[k] = (s, other)
+    shorter = min(na, nb)
+    loose = len(best) / shorter if shorter else 0.0
+    keys = sorted(best)
+    if len(keys) < 3:
+        return {"loose_coverage": loose, "order": 0.0}
+    tau = kendalltau(keys, [best[k][1] for k in keys]).statistic
+    return {"loose_coverage": loose, "order": 0.0 if math.isnan(tau) else float(tau)}
 
 
 def _similarities(

@@ -21,16 +21,42 @@ from dedup.fingerprint import is_name, shingles
 from dedup.model import PairVerdict, Relation
 from dedup.normalise import Analysis
 
-# Relation thresholds (calibration figures in bench/README.md).
-NEAR_DUPLICATE_CONTAINMENT = 0.8
-REWRITE_CONTAINMENT = 0.25
-REWRITE_COVERAGE = 0.5
-REWRITE_PHRASES = 0.15
-SAME_EVENT_COSINE = 0.45
-SAME_EVENT_FACTS = 0.25
-RELATED_COSINE = 0.2
+# Features of the two fitted models (weights below come from bench/calibrate.py).
+DERIVED_FEATURES = ("containment", "phrases", "coverage", "loose_coverage", "order", "cosine", "fact_containment")
+SAME_STORY_FEATURES = ("cosine", "facts", "fact_containment", "phrases", "loose_coverage")
+
+# Fitted on the calibration parts by bench/calibrate.py; figures in bench/README.md.
+DERIVED = {
+    "containment": 1.496,
+    "phrases": 1.571,
+    "coverage": 1.988,
+    "loose_coverage": 1.445,
+    "order": 0.815,
+    "cosine": -0.152,
+    "fact_containment": 1.095,
+    "bias": -2.863,
+}
+SAME_STORY = {
+    "cosine": 4.913,
+    "facts": 1.132,
+    "fact_containment": 0.558,
+    "phrases": 0.489,
+    "loose_coverage": 1.546,
+    "bias": -2.829,
+}
+GRADED = {
+    "cosine": 1.101,
+    "facts": 0.064,
+    "fact_containment": 0.085,
+    "phrases": -0.227,
+    "loose_coverage": 0.160,
+    "bias": 0.061,
+}
+NEAR_DUPLICATE_CONTAINMENT = 0.246
+
+RELATED_SAME_STORY = 0.2  # same-story probability from which two articles share a topic
 MAX_EVENT_GAP_DAYS = 3
-TITLE_WEIGHT = 3
+TITLE_WEIGHT = 3  # a title term counts as three body occurrences (SemEval calibration)
 
 
 @dataclass(slots=True)
@@ -78,6 +104,13 @@ def _weighted_jaccard(a: set[str], b: set[str], corpus: Corpus) -> float:
     return sum(corpus.weight(t) for t in a & b) / union if union else 0.0
 
 
+def _weighted_containment(a: set[str], b: set[str], corpus: Corpus) -> float:
+    """How much of the lighter set (by weight) the other holds."""
+    wa, wb = sum(map(corpus.weight, a)), sum(map(corpus.weight, b))
+    lighter = min(wa, wb)
+    return sum(corpus.weight(t) for t in a & b) / lighter if lighter else 0.0
+
+
 def _cosine(a: Counter[str], b: Counter[str], corpus: Corpus) -> float:
     w = corpus.weight
     dot = sum(n * b[t] * w(t) ** 2 for t, n in a.items() if t in b)
@@ -103,43 +136,44 @@ def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[s
         "phrases": _containment(a.phrases, b.phrases),
         "fuzzy": fuzz.ratio(a.words, b.words) / 100,
         "coverage": max(alignment.coverage_a, alignment.coverage_b),
+        "loose_coverage": alignment.loose_coverage,
+        "order": max(0.0, alignment.order),
         "cosine": _cosine(a.tf, b.tf, corpus),
         "facts": _weighted_jaccard(a.facts, b.facts, corpus),
+        "fact_containment": _weighted_containment(a.facts, b.facts, corpus),
         "date_gap_days": _days_apart(a.analysis.article.date, b.analysis.article.date),
     }
     return scores, alignment
 
 
+def _linear(model: dict[str, float], scores: dict[str, float | None]) -> float:
+    return model["bias"] + sum(w * (scores[k] or 0.0) for k, w in model.items() if k != "bias")
+
+
+def _probability(model: dict[str, float], scores: dict[str, float | None]) -> float:
+    return 1 / (1 + math.exp(-_linear(model, scores)))
+
+
 def relation(scores: dict[str, float | None]) -> Relation:
     """The strongest relation the scores support."""
-    containment = scores["containment"] or 0.0
-    coverage = scores["coverage"] or 0.0
-    cosine = scores["cosine"] or 0.0
-    facts = scores["facts"] or 0.0
-    gap = scores["date_gap_days"]
     if scores["jaccard"] == 1.0:
         return Relation.EXACT
-    if containment >= NEAR_DUPLICATE_CONTAINMENT:
+    if (scores["containment"] or 0.0) >= NEAR_DUPLICATE_CONTAINMENT:
         return Relation.NEAR_DUPLICATE
-    phrases = scores["phrases"] or 0.0
-    if containment >= REWRITE_CONTAINMENT or coverage >= REWRITE_COVERAGE or phrases >= REWRITE_PHRASES:
+    if _probability(DERIVED, scores) >= 0.5:
         return Relation.REWRITE
-    close_in_time = gap is None or gap <= MAX_EVENT_GAP_DAYS
-    if close_in_time and cosine >= SAME_EVENT_COSINE and facts >= SAME_EVENT_FACTS:
+    same_story = _probability(SAME_STORY, scores)
+    gap = scores["date_gap_days"]
+    if same_story >= 0.5 and (gap is None or gap <= MAX_EVENT_GAP_DAYS):
         return Relation.SAME_EVENT
-    if cosine >= RELATED_COSINE:
+    if same_story >= RELATED_SAME_STORY:
         return Relation.RELATED
     return Relation.UNRELATED
 
 
 def graded(scores: dict[str, float | None]) -> float:
-    """One number in [0, 1] for ranking pairs: content overlap first, verbatim reuse on top."""
-    cosine = scores["cosine"] or 0.0
-    coverage = scores["coverage"] or 0.0
-    facts = scores["facts"] or 0.0
-    containment = scores["containment"] or 0.0
-    value = 0.45 * cosine + 0.2 * coverage + 0.2 * facts + 0.15 * containment
-    return min(1.0, max(0.0, value))
+    """One number in [0, 1] for ranking pairs: the fitted similarity, never below verbatim reuse."""
+    return min(1.0, max(0.0, _linear(GRADED, scores), scores["containment"] or 0.0))
 
 
 def verify(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict:

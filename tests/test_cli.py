@@ -34,9 +34,8 @@ def test_scan_json_on_the_seeds():
 
 def test_min_relation_same_event_joins_003_and_004():
     report = scan_json(str(SEEDS), "--min-relation", "same_event")
-    clustered = sorted(sorted(m[:3] for m in c["members"]) for c in report["clusters"])
-    assert ["003", "004"] in clustered
-    assert not any(m.startswith("000") for c in report["clusters"] for m in c["members"])
+    members = [{m[:3] for m in c["members"]} for c in report["clusters"]]
+    assert any({"003", "004"} <= m for m in members)
 
 
 def test_text_report_is_plain_without_a_terminal():

@@ -31,6 +31,8 @@ try:
 except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import itertools
+
 from bench.datasets import PairSet, load_clough, load_meter, load_semeval
 from dedup.corpus import Corpus
 from dedup.normalise import analyse
@@ -87,7 +89,7 @@ def best_cut(values: list[float], positive: list[bool]) -> tuple[float, float]:
     """The threshold with the best accuracy (value >= cut is positive): the middle of the
     best plateau, so that a few calibration rows do not pin it to one side's extreme."""
     points = sorted(set(values))
-    cuts = [(lo + hi) / 2 for lo, hi in zip(points, points[1:], strict=False)]
+    cuts = [(lo + hi) / 2 for lo, hi in itertools.pairwise(points)]
     scored = [(float(np.mean([(v >= c) == y for v, y in zip(values, positive, strict=True)])), c) for c in cuts]
     accuracy = max(a for a, _ in scored)
     best = [c for a, c in scored if a == accuracy]
@@ -124,9 +126,10 @@ def main() -> None:
     print(f"# graded: Spearman on calibration {spearmanr(xb @ w_graded, -overall).statistic:.3f}")
     print(f"GRADED = {_fmt(SAME_STORY_FEATURES, w_graded)}")
 
-    copies = [(label in ("cut", "wholly_derived"), s) for label, s in units if label in ("cut", "heavy", "wholly_derived", "partially_derived")]
+    copy, reworded = ("cut", "wholly_derived"), ("heavy", "partially_derived")
+    copies = [(label in copy, s) for label, s in units if label in copy + reworded]
     cut, acc = best_cut([s["containment"] for _, s in copies], [c for c, _ in copies])
-    print(f"# near-duplicate: Clough cut vs heavy and METER wholly vs partially, {len(copies)} units: accuracy {acc:.3f}")
+    print(f"# near-duplicate: Clough cut/heavy, METER wholly/partially ({len(copies)} units): accuracy {acc:.3f}")
     print(f"NEAR_DUPLICATE_CONTAINMENT = {cut:.3f}")
 
 

@@ -40,11 +40,7 @@ SAME_STORY_MAX_OVERALL = 2.0
 
 def hash_part(key: str) -> Part:
     """The stable part of a key: even SHA-1 goes to calibration, odd to report."""
-    return (
-        "calibration"
-        if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 == 0
-        else "report"
-    )
+    return "calibration" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 == 0 else "report"
 
 
 def part_of(dataset: str, record: Mapping[str, Any]) -> Part:
@@ -110,10 +106,7 @@ def to_article(record: Mapping[str, Any], origin: str = "") -> Article:
 
 def load_articles(path: Path) -> dict[str, Article]:
     """Every article of an ``articles.jsonl`` file, by id."""
-    return {
-        str(r["id"]): to_article(r, f"{path}:{n}")
-        for n, r in enumerate(read_jsonl(path), start=1)
-    }
+    return {str(r["id"]): to_article(r, f"{path}:{n}") for n, r in enumerate(read_jsonl(path), start=1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +116,7 @@ class LabelledPair:
     a: Article
     b: Article
     label: str  # clough: cut/light/heavy/non; meter: *_derived; semeval: same_story/different
-    value: (
-        float  # clough, meter: reuse_level; semeval: overall (1 = very similar ... 4)
-    )
+    value: float  # clough, meter: reuse_level; semeval: overall (1 = very similar ... 4)
     part: Part
     record: dict[str, Any]  # the pairs.jsonl row as read
 
@@ -217,9 +208,7 @@ def load_semeval(data_dir: Path | None = None) -> PairSet:
     return PairSet(pairs, articles)
 
 
-def load_stsb(
-    data_dir: Path | None = None, genre: str | None = "main-news"
-) -> list[TextPair]:
+def load_stsb(data_dir: Path | None = None, genre: str | None = "main-news") -> list[TextPair]:
     """French STS-B pairs of one genre (default: the 1,000 news pairs; None for all)."""
     path = dataset_dir("stsb", data_dir) / "pairs.jsonl"
     return [

@@ -40,8 +40,6 @@ try:
 except ImportError:  # run from a checkout without an install: python bench/quality.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dedup.api import Corpus, compare, scan
-
 from bench.datasets import (
     DEFAULT_DATA_DIR,
     FOLDERS,
@@ -57,6 +55,7 @@ from bench.datasets import (
     load_wikiref,
     select,
 )
+from dedup.api import Corpus, compare, scan
 from dedup.model import Relation
 from dedup.similarity import sentence_similarity
 
@@ -140,11 +139,7 @@ Quality = Callable[[Sequence[str], Sequence[Prediction]], float]
 
 def accuracy(golds: Sequence[str], preds: Sequence[Prediction]) -> float:
     """Share of units whose gold label is among the labels predicted for it."""
-    return (
-        sum(g in p for g, p in zip(golds, preds, strict=True)) / len(golds)
-        if golds
-        else math.nan
-    )
+    return sum(g in p for g, p in zip(golds, preds, strict=True)) / len(golds) if golds else math.nan
 
 
 def f1(golds: Sequence[str], preds: Sequence[Prediction], cls: str) -> float:
@@ -198,13 +193,8 @@ def fit_cuts(
     Among equally good choices, the middle one (in lexicographic order), so that a single
     threshold sits in the middle of its plateau rather than at its lower edge.
     """
-    options = list(
-        itertools.combinations_with_replacement(candidate_cuts(scores), len(levels) - 1)
-    )
-    values = [
-        quality(golds, [frozenset({classify(s, cuts, levels)}) for s in scores])
-        for cuts in options
-    ]
+    options = list(itertools.combinations_with_replacement(candidate_cuts(scores), len(levels) - 1))
+    values = [quality(golds, [frozenset({classify(s, cuts, levels)}) for s in scores]) for cuts in options]
     best = max(values)
     ties = [cuts for cuts, v in zip(options, values, strict=True) if v == best]
     return ties[len(ties) // 2]
@@ -257,9 +247,7 @@ class Report:
 
 
 def fmt_cuts_by_name(cuts: dict[str, tuple[float, ...]]) -> str:
-    return "; ".join(
-        f"{name} {'/'.join(f'{c:.3f}' for c in cs)}" for name, cs in cuts.items()
-    )
+    return "; ".join(f"{name} {'/'.join(f'{c:.3f}' for c in cs)}" for name, cs in cuts.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,23 +262,16 @@ class LabelTask:
     goal: Goal | None = None
 
 
-def fit_baselines(
-    units: Sequence[Scored], task: LabelTask
-) -> dict[str, tuple[float, ...]]:
+def fit_baselines(units: Sequence[Scored], task: LabelTask) -> dict[str, tuple[float, ...]]:
     """Each baseline's thresholds fitted on the calibration units."""
     calibration = [u for u in units if u.part == "calibration"]
     golds = [task.gold(u.label) for u in calibration]
     return {
-        name: fit_cuts(
-            [u.baseline[name] for u in calibration], golds, task.levels, task.quality
-        )
-        for name in BASELINES
+        name: fit_cuts([u.baseline[name] for u in calibration], golds, task.levels, task.quality) for name in BASELINES
     }
 
 
-def label_metric(
-    report: Report, dataset: str, task: LabelTask, units: Sequence[Scored]
-) -> None:
+def label_metric(report: Report, dataset: str, task: LabelTask, units: Sequence[Scored]) -> None:
     """Dedup's relations, and baselines with thresholds fitted on calibration, on the part."""
     chosen = select(units, report.part)
     golds = [task.gold(u.label) for u in chosen]
@@ -303,9 +284,7 @@ def label_metric(
         )
         for name, c in cuts.items()
     }
-    report.rows.append(
-        Row(dataset, task.metric, report.part, len(chosen), dedup, values, task.goal)
-    )
+    report.rows.append(Row(dataset, task.metric, report.part, len(chosen), dedup, values, task.goal))
     n = sum(u.part == "calibration" for u in units)
     report.notes.append(
         f"{dataset} {task.metric}: baseline thresholds ({' < '.join(task.levels)}) fitted on the "
@@ -324,17 +303,11 @@ def rank_metric(
     chosen = select(units, report.part)
     gold = [u.value for u in chosen]
     dedup = spearman(gold, [u.score or 0.0 for u in chosen])
-    values: dict[str, float | None] = {
-        name: spearman(gold, [u.baseline[name] for u in chosen]) for name in BASELINES
-    }
-    report.rows.append(
-        Row(dataset, metric, report.part, len(chosen), dedup, values, goal)
-    )
+    values: dict[str, float | None] = {name: spearman(gold, [u.baseline[name] for u in chosen]) for name in BASELINES}
+    report.rows.append(Row(dataset, metric, report.part, len(chosen), dedup, values, goal))
 
 
-def confusion(
-    report: Report, title: str, labels: Sequence[str], units: Sequence[Scored]
-) -> None:
+def confusion(report: Report, title: str, labels: Sequence[str], units: Sequence[Scored]) -> None:
     counts: dict[str, Counter[str]] = {label: Counter() for label in labels}
     for u in select(units, report.part):
         counts[u.label][_relation(u).label] += 1
@@ -342,9 +315,7 @@ def confusion(
 
 
 def speed(report: Report, dataset: str, n: int, watch: Stopwatch) -> None:
-    baselines: dict[str, float | None] = {
-        name: watch.seconds[name] for name in BASELINES
-    }
+    baselines: dict[str, float | None] = {name: watch.seconds[name] for name in BASELINES}
     report.rows.append(
         Row(
             dataset,
@@ -385,9 +356,7 @@ def score_pairs(
         )
         for p in pairs
     ]
-    todo = [
-        (u, p) for u, p in zip(units, pairs, strict=True) if in_part(p.part, wanted)
-    ]
+    todo = [(u, p) for u, p in zip(units, pairs, strict=True) if in_part(p.part, wanted)]
     for u, p in track(todo, description=description, console=ERR, transient=True):
         with watch("dedup"):
             verdict = compare(p.a, p.b, corpus=corpus_for(p))
@@ -510,9 +479,7 @@ SEMEVAL_SAME = LabelTask(
     "F1 same story (overall ≤ 2 vs ≥ same_event)",
     levels=("different", "same_story"),
     gold=str,
-    predict=lambda r: frozenset(
-        {"same_story" if r >= Relation.SAME_EVENT else "different"}
-    ),
+    predict=lambda r: frozenset({"same_story" if r >= Relation.SAME_EVENT else "different"}),
     quality=f1_of("same_story"),
 )
 
@@ -524,9 +491,7 @@ def eval_semeval(data_dir: Path, report: Report) -> None:
     for article in data.articles.values():
         by_language[article.language or ""].append(article)
     corpora = {lang: _corpus(articles, watch) for lang, articles in by_language.items()}
-    units = score_pairs(
-        data.pairs, lambda p: corpora[p.a.language or ""], report.part, watch, "semeval"
-    )
+    units = score_pairs(data.pairs, lambda p: corpora[p.a.language or ""], report.part, watch, "semeval")
     for u, p in zip(units, data.pairs, strict=True):
         u.value, u.group = -p.value, p.record["lang_pair"]
     groups = sorted({u.group for u in units})
@@ -544,9 +509,7 @@ def eval_semeval(data_dir: Path, report: Report) -> None:
     speed(report, "semeval", len(select(units, report.part)), watch)
 
 
-def false_merges(
-    groups: Iterable[Sequence[str]], cluster_of: dict[str, str]
-) -> tuple[int, int]:
+def false_merges(groups: Iterable[Sequence[str]], cluster_of: dict[str, str]) -> tuple[int, int]:
     """(false, true) merged pairs: different gold clusters or noise, versus same cluster."""
     false = true = 0
     for members in groups:
@@ -586,9 +549,7 @@ def baseline_merges(
         report.notes.append("wikiref baselines: n/a (clough data absent, no threshold)")
         return dict.fromkeys(BASELINES)
     calibration = [
-        Scored(
-            p.label, p.value, p.part, baseline_scores(p.a.text, p.b.text, Stopwatch())
-        )
+        Scored(p.label, p.value, p.part, baseline_scores(p.a.text, p.b.text, Stopwatch()))
         for p in load_clough(data_dir).pairs
         if p.part == "calibration"
     ]
@@ -603,25 +564,18 @@ def baseline_merges(
             if score >= cuts[name][0]:
                 edges[name].append((a.id, b.id))
     ids = [a.id for a in data.articles]
-    return {
-        name: false_merges(components(ids, pairs), data.cluster_of)
-        for name, pairs in edges.items()
-    }
+    return {name: false_merges(components(ids, pairs), data.cluster_of) for name, pairs in edges.items()}
 
 
 def eval_wikiref(data_dir: Path, report: Report) -> None:
     if report.part == "calibration":
-        report.notes.append(
-            "wikiref: skipped, it has no calibration part (report only)"
-        )
+        report.notes.append("wikiref: skipped, it has no calibration part (report only)")
         return
     data = load_wikiref(data_dir)
     watch = Stopwatch()
     with watch("dedup"):
         result = scan(data.articles, min_relation=Relation.REWRITE)
-    dedup_false, dedup_true = false_merges(
-        (c.members for c in result.clusters), data.cluster_of
-    )
+    dedup_false, dedup_true = false_merges((c.members for c in result.clusters), data.cluster_of)
 
     merged = baseline_merges(report, data_dir, data, watch)
     n = len(data.articles)
@@ -629,12 +583,8 @@ def eval_wikiref(data_dir: Path, report: Report) -> None:
         (0, "false merges (pairs), scan ≥ rewrite", dedup_false, Goal("==", 0)),
         (1, "same-cluster merged pairs (info)", dedup_true, None),
     ):
-        baselines = {
-            k: (None if v is None else float(v[index])) for k, v in merged.items()
-        }
-        report.rows.append(
-            Row("wikiref", metric, "report", n, value, baselines, goal, fmt=".0f")
-        )
+        baselines = {k: (None if v is None else float(v[index])) for k, v in merged.items()}
+        report.rows.append(Row("wikiref", metric, "report", n, value, baselines, goal, fmt=".0f"))
     found = Counter(v.relation for v in result.pairs)
     for relation in ORDERED:
         report.rows.append(
@@ -675,9 +625,7 @@ EVALUATORS: dict[str, Callable[[Path, Report], None]] = {
 # --- output ---------------------------------------------------------------------------
 
 
-def build_table(
-    title: str, header: Sequence[str], body: Iterable[Sequence[str]], left: int = 1
-) -> Table:
+def build_table(title: str, header: Sequence[str], body: Iterable[Sequence[str]], left: int = 1) -> Table:
     """A rich table; the first ``left`` columns are text, the others right-aligned numbers."""
     table = Table(title=title, title_justify="left")
     for i, name in enumerate(header):
@@ -716,17 +664,13 @@ def main_table(report: Report) -> Table:
             dedup = f"[{'green' if met else 'red'}]{dedup}[/]"
         baselines = [_number(row.baselines.get(name), row.fmt) for name in names]
         goal = str(row.goal) if row.goal else ""
-        body.append(
-            [row.dataset, row.metric, row.part, str(row.n), dedup, *baselines, goal]
-        )
+        body.append([row.dataset, row.metric, row.part, str(row.n), dedup, *baselines, goal])
     return build_table(f"dedup quality ({report.part} part)", header, body, left=3)
 
 
 def confusion_table(c: Confusion) -> Table:
     header = ["gold \\ dedup", *(r.label for r in ORDERED)]
-    body = [
-        [label, *(str(c.counts[label][r.label]) for r in ORDERED)] for label in c.labels
-    ]
+    body = [[label, *(str(c.counts[label][r.label]) for r in ORDERED)] for label in c.labels]
     return build_table(c.title, header, body)
 
 
@@ -747,22 +691,15 @@ def as_json(report: Report, data_dir: Path) -> dict[str, Any]:
             }
             for r in report.rows
         ],
-        "confusions": {
-            c.title: {label: dict(c.counts[label]) for label in c.labels}
-            for c in report.confusions
-        },
+        "confusions": {c.title: {label: dict(c.counts[label]) for label in c.labels} for c in report.confusions},
         "notes": report.notes,
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--part", choices=("calibration", "report", "all"), default="report"
-    )
-    parser.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA_DIR, help="labelled data folder"
-    )
+    parser.add_argument("--part", choices=("calibration", "report", "all"), default="report")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="labelled data folder")
     parser.add_argument("--only", choices=list(EVALUATORS), help="run one dataset")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)

@@ -226,8 +226,16 @@ def load_stsb(data_dir: Path | None = None, genre: str | None = "main-news") -> 
 
 
 def load_wikiref(data_dir: Path | None = None) -> ClusterSet:
-    """WikiRef220: 220 articles, ``cluster_of[id]`` is the topic or ``noise``."""
+    """WikiRef220: 220 articles, ``cluster_of[id]`` is the topic. The ``noise`` articles come
+    from 11 minor topics (``topic_raw``, mostly five articles each): each minor topic is its
+    own group, ``noise/<topic_raw>``, so that two articles on one minor topic are not counted
+    as a false merge while articles of two minor topics are."""
     path = dataset_dir("wikiref", data_dir) / "articles.jsonl"
     records = list(read_jsonl(path))
     articles = [to_article(r, f"{path}:{n}") for n, r in enumerate(records, start=1)]
-    return ClusterSet(articles, {str(r["id"]): str(r["cluster"]) for r in records})
+    return ClusterSet(articles, {str(r["id"]): _wikiref_group(r) for r in records})
+
+
+def _wikiref_group(record: Mapping[str, Any]) -> str:
+    cluster = str(record["cluster"])
+    return f"{NOISE}/{record['topic_raw']}" if cluster == NOISE else cluster

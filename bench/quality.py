@@ -43,7 +43,6 @@ except ImportError:  # run from a checkout without an install: python bench/qual
 from bench.datasets import (
     DEFAULT_DATA_DIR,
     FOLDERS,
-    NOISE,
     ClusterSet,
     LabelledPair,
     Part,
@@ -510,12 +509,12 @@ def eval_semeval(data_dir: Path, report: Report) -> None:
 
 
 def false_merges(groups: Iterable[Sequence[str]], cluster_of: dict[str, str]) -> tuple[int, int]:
-    """(false, true) merged pairs: different gold clusters or noise, versus same cluster."""
+    """(false, true) merged pairs: different gold groups versus the same group."""
     false = true = 0
     for members in groups:
         for x, y in itertools.combinations(members, 2):
             cx, cy = cluster_of[x], cluster_of[y]
-            if cx == cy != NOISE:
+            if cx == cy:
                 true += 1
             else:
                 false += 1

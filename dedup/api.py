@@ -76,7 +76,7 @@ def scan(
         report("reading", n, len(articles))
     prepared = [prepare(a, settings.shingle_size) for a in analyses]
     corpus = Corpus.from_analyses(analyses)
-    candidates = candidate_pairs(fingerprint(a, settings) for a in analyses)
+    candidates = candidate_pairs((fingerprint(a, settings) for a in analyses), settings.salient_min_jaccard)
     pairs = []
     for n, (i, j) in enumerate(candidates, 1):
         verdict = verify(prepared[i], prepared[j], corpus)

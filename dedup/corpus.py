@@ -19,6 +19,7 @@ class Corpus:
     def __init__(self, df: Counter[str] | None = None, documents: int = 0) -> None:
         self.df: Counter[str] = df if df is not None else Counter()
         self.documents = documents
+        self._weights: dict[str, float] = {}  # memo: verification asks for the same terms often
 
     @classmethod
     def from_analyses(cls, analyses: Iterable[Analysis]) -> Corpus:
@@ -35,6 +36,7 @@ class Corpus:
 
     def add(self, analysis: Analysis) -> None:
         self.documents += 1
+        self._weights.clear()
         from dedup.score import fact_terms
 
         self.df.update({t.stem for t in analysis.content + analysis.title} | fact_terms(analysis))
@@ -46,7 +48,10 @@ class Corpus:
     def weight(self, stem: str) -> float:
         if not self.informative:
             return 1.0
-        return math.log((self.documents + 1) / (self.df.get(stem, 0) + 1)) + 1.0
+        w = self._weights.get(stem)
+        if w is None:
+            w = self._weights[stem] = math.log((self.documents + 1) / (self.df.get(stem, 0) + 1)) + 1.0
+        return w
 
 
 UNIFORM = Corpus()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+
 from dedup.fingerprint import Fingerprint
 
 # A bucket this crowded is boilerplate every article shares (a byline, a cookie banner),
@@ -17,32 +19,45 @@ MAX_BUCKET = 200
 
 
 class MemoryIndex:
-    """Band buckets in dictionaries; document keys are ints (positions in a batch)."""
+    """Band buckets in dictionaries; document keys are ints (positions in a batch).
 
-    def __init__(self) -> None:
+    Salient-term bands have only two rows, so they let through many pairs whose salient
+    Jaccard is low; those are checked against the signatures' own estimate before they
+    become candidates (the usual second step of LSH).
+    """
+
+    def __init__(self, min_salient_jaccard: float = 0.0) -> None:
+        self.min_salient_jaccard = min_salient_jaccard
         self._buckets: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+        self._salient: dict[int, np.ndarray] = {}
 
     def add(self, doc: int, fp: Fingerprint) -> None:
+        self._salient[doc] = fp.salient.hashvalues
         for kind, bands in (("shingles", fp.shingle_bands), ("salient", fp.salient_bands)):
             for band, bucket in enumerate(bands):
                 self._buckets[kind, band, bucket].append(doc)
 
     def candidates(self) -> Iterator[tuple[int, int]]:
         """Each candidate pair once, ``(i, j)`` with ``i < j``, in a stable order."""
-        seen: set[tuple[int, int]] = set()
-        for docs in self._buckets.values():
+        found: dict[str, set[tuple[int, int]]] = {"shingles": set(), "salient": set()}
+        for (kind, _, _), docs in self._buckets.items():
             if len(docs) < 2 or len(docs) > MAX_BUCKET:
                 continue
             for x, i in enumerate(docs):
                 for j in docs[x + 1 :]:
-                    pair = (i, j) if i < j else (j, i)
-                    if pair[0] != pair[1]:
-                        seen.add(pair)
-        yield from sorted(seen)
+                    if i != j:
+                        found[kind].add((i, j) if i < j else (j, i))
+        salient = {
+            p for p in found["salient"] - found["shingles"] if self._salient_estimate(*p) >= self.min_salient_jaccard
+        }
+        yield from sorted(found["shingles"] | salient)
+
+    def _salient_estimate(self, i: int, j: int) -> float:
+        return float(np.mean(self._salient[i] == self._salient[j]))
 
 
-def candidate_pairs(fingerprints: Iterable[Fingerprint]) -> list[tuple[int, int]]:
-    index = MemoryIndex()
+def candidate_pairs(fingerprints: Iterable[Fingerprint], min_salient_jaccard: float = 0.0) -> list[tuple[int, int]]:
+    index = MemoryIndex(min_salient_jaccard)
     for doc, fp in enumerate(fingerprints):
         index.add(doc, fp)
     return list(index.candidates())

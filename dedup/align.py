@@ -47,7 +47,7 @@ class Alignment:
 
 
 def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
-    sa, sb = a.sentence_content(), b.sentence_content()
+    sa, sb = a.sentence_content, b.sentence_content
     stems_a = [[t.stem for t in s] for s in sa]
     stems_b = [[t.stem for t in s] for s in sb]
     sims = _similarities(stems_a, stems_b, weight)

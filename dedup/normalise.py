@@ -11,7 +11,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from dedup.language import detect_language, stemmer, stopwords
 from dedup.model import Article, Span
@@ -145,7 +145,7 @@ def sentences(text: str) -> list[Span]:
 # --- one article, analysed once ----------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass
 class Analysis:
     """What every later stage needs from one article, computed once."""
 
@@ -156,8 +156,10 @@ class Analysis:
     sentences: list[Span]
     title: list[Token]  # content tokens of the title; spans point into ``article.title``
 
+    @cached_property
     def sentence_content(self) -> list[list[Token]]:
-        """Content tokens grouped by sentence, in sentence order."""
+        """Content tokens grouped by sentence, in sentence order (computed once: every pair
+        the article is in needs them)."""
         groups: list[list[Token]] = [[] for _ in self.sentences]
         i = 0
         for tok in self.content:

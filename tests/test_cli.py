@@ -43,7 +43,7 @@ def test_text_report_is_plain_without_a_terminal():
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout
     assert "Cluster 1" in result.stdout and "001_aec4fc2534195234.txt" in result.stdout
-    assert "5 articles read, 0 skipped" in result.stdout
+    assert "5 articles read, 0 skipped" in result.stdout and "1 cluster at rewrite" in result.stdout
 
 
 def test_stdin_jsonl(seed_articles):

@@ -18,17 +18,24 @@ _STYLE = {
 _SHOWN = {"containment": "contain", "phrases": "phrase", "coverage": "align", "cosine": "cosine", "facts": "facts"}
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def render_scan(result: ScanResult, console: Console) -> None:
     summary = result.to_dict()["summary"]
     console.print(
-        f"[bold]{summary['articles_read']}[/] articles read, {summary['articles_skipped']} skipped; "
-        f"{summary['candidates']} candidate pairs; {len(result.clusters)} clusters "
+        f"[bold]{_count(summary['articles_read'], 'article')}[/] read, {summary['articles_skipped']} skipped; "
+        f"{_count(summary['candidates'], 'candidate pair')}; {_count(len(result.clusters), 'cluster')} "
         f"at {result.min_relation.label} or stronger."
     )
     for n, cluster in enumerate(result.clusters, 1):
         console.print(f"\n[bold]Cluster {n}[/] ({len(cluster.members)} articles)")
         for member in cluster.members:
             console.print(f"  • {member}", highlight=False)
+        for p in cluster.pairs:
+            label = p.relation.label
+            console.print(f"    {p.a} ~ {p.b}: [{_STYLE.get(label, '')}]{label}[/] {p.score:.2f}", highlight=False)
     notable = [p for p in result.pairs if p.relation.label != "related"]
     if not result.pairs:
         console.print("\nNo pairs worth reporting.")

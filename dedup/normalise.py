@@ -71,7 +71,8 @@ _ABBREVIATIONS = frozenset(
     mrs ms jr sr inc ltd co corp vs gen sen rep gov lt col capt sgt prof dept est janv fevr
     avr juil sept oct nov dec jan feb mar apr jun jul aug sep""".split()
 )
-_END = re.compile(r"[.!?…]+[»\"”’')\]]*")
+# French sets a space (often a narrow no-break one) before a closing guillemet: ". »".
+_END = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[»”])?[»\"”’')\]]*")
 _OPENING = "«\"“(['‘-–—¿¡"
 _QUOTE_PAIRS = {"«": "»", "“": "”", '"': '"'}
 _MAX_QUOTE = 600  # characters: a longer "quote" is an unbalanced mark, not a quotation
@@ -127,7 +128,8 @@ def sentences(text: str) -> list[Span]:
     for para in re.finditer(r"\n\s*\n|\n", text):
         cuts.append(para.end())
     for stop in _END.finditer(text):
-        inside = any(s < stop.start() < e for s, e in quotes)
+        # A stop that carries the closing mark with it ends the quotation, not a sentence in it.
+        inside = any(s < stop.start() < e and stop.end() <= e for s, e in quotes)
         if _is_boundary(text, stop, inside):
             cuts.append(stop.end())
     cuts = [*sorted(set(cuts)), len(text)]

@@ -89,3 +89,10 @@ def test_stopwords_and_stems_follow_the_language():
     a = analyse(Article("x", "Les sécurités garanties et la sécurité garantie", language="fr"))
     assert {t.norm for t in a.content} == {"securites", "garanties", "securite", "garantie"}
     assert len({t.stem for t in a.content}) == 2
+
+
+def test_sentence_ends_at_a_closing_guillemet_after_a_space():
+    assert _split("« Nous sommes prêts à donner ces garanties. » Selon un conseiller, la réunion aura lieu.") == [
+        "« Nous sommes prêts à donner ces garanties. »",
+        "Selon un conseiller, la réunion aura lieu.",
+    ]

@@ -54,7 +54,7 @@ from bench.datasets import (
     load_wikiref,
     select,
 )
-from dedup.api import Corpus, compare, scan
+from dedup.api import Corpus, judge, scan
 from dedup.model import Relation
 from dedup.similarity import sentence_similarity
 
@@ -358,7 +358,7 @@ def score_pairs(
     todo = [(u, p) for u, p in zip(units, pairs, strict=True) if in_part(p.part, wanted)]
     for u, p in track(todo, description=description, console=ERR, transient=True):
         with watch("dedup"):
-            verdict = compare(p.a, p.b, corpus=corpus_for(p))
+            verdict = judge(p.a, p.b, corpus=corpus_for(p))
         u.relation, u.score = verdict.relation, verdict.score
     return units
 

@@ -12,9 +12,11 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Levenshtein
 from scipy.stats import kendalltau
 
-from dedup.normalise import Analysis
+from dedup.model import Span
+from dedup.normalise import Analysis, Token
 from dedup.similarity import Weight, weighted_dice
 
 THRESHOLD = 0.45  # weighted Dice of content stems at which two sentences say the same thing
@@ -156,3 +158,25 @@ def _mark_moved(pairs: list[AlignedPair]) -> None:
         k = back[k]
     for k, p in enumerate(pairs):
         p.moved = k not in kept
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One word-level change inside an aligned pair; spans point into each original text."""
+
+    op: str  # "replace", "delete" (only in A), "insert" (only in B)
+    a: Span | None
+    b: Span | None
+
+
+def word_diff(a: list[Token], b: list[Token]) -> list[Edit]:
+    """Word edits between two aligned passages, compared on folded words so that case,
+    accents and apostrophes are no change."""
+    edits = []
+    for op in Levenshtein.opcodes([t.norm for t in a], [t.norm for t in b]):
+        if op.tag == "equal":
+            continue
+        sa = Span(a[op.src_start].start, a[op.src_end - 1].end) if op.src_end > op.src_start else None
+        sb = Span(b[op.dest_start].start, b[op.dest_end - 1].end) if op.dest_end > op.dest_start else None
+        edits.append(Edit(op.tag, sa, sb))
+    return edits

@@ -13,15 +13,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dedup.align import Alignment, Edit, word_diff
 from dedup.cluster import clusters as union_clusters
 from dedup.corpus import UNIFORM, Corpus
+from dedup.diverge import Divergences, diverge
+from dedup.facts import extract_facts
 from dedup.fingerprint import Settings, fingerprint
 from dedup.index import candidate_pairs
-from dedup.model import Article, Cluster, PairVerdict, Problem, Relation
-from dedup.normalise import analyse
-from dedup.score import prepare, verify
+from dedup.model import Article, Cluster, PairVerdict, Problem, Relation, Span
+from dedup.normalise import Analysis, analyse
+from dedup.score import features, graded, prepare, relation, verify
 
-__all__ = ["Corpus", "ScanResult", "compare", "scan"]
+__all__ = ["Comparison", "Corpus", "ScanResult", "compare", "judge", "scan"]
 
 SCHEMA_VERSION = "1.0"
 
@@ -95,8 +98,77 @@ def scan(
     )
 
 
-def compare(a: Article, b: Article, *, corpus: Corpus | None = None) -> PairVerdict:
-    """The verdict on two articles. ``corpus`` supplies term rarity (IDF); without it every
-    term weighs the same."""
-    pa, pb = prepare(analyse(a)), prepare(analyse(b))
-    return verify(pa, pb, corpus or UNIFORM)
+def judge(a: Article, b: Article, *, corpus: Corpus | None = None) -> PairVerdict:
+    """The verdict on two articles, without the divergence report. ``corpus`` supplies term
+    rarity (IDF); without it every term weighs the same."""
+    return verify(prepare(analyse(a)), prepare(analyse(b)), corpus or UNIFORM)
+
+
+@dataclass(slots=True)
+class Comparison:
+    """Two articles side by side: the verdict, the aligned sentences, where the facts differ."""
+
+    a: Analysis
+    b: Analysis
+    verdict: PairVerdict
+    alignment: Alignment
+    divergences: Divergences
+
+    def edits(self, pair_index: int) -> list[Edit]:
+        """Word-level changes inside one aligned pair of sentences."""
+        pair = self.alignment.pairs[pair_index]
+        return word_diff(_tokens_in(self.a, pair.a), _tokens_in(self.b, pair.b))
+
+    def to_dict(self) -> dict[str, Any]:
+        ta, tb = self.a.article.text, self.b.article.text
+
+        def sentence(analysis: Analysis, i: int) -> dict[str, Any]:
+            span = analysis.sentences[i]
+            return {"index": i, "span": [span.start, span.end], "text": analysis.article.text[span.start : span.end]}
+
+        def side(analysis: Analysis) -> dict[str, Any]:
+            article = analysis.article
+            return {"id": article.id, **article.metadata(), "language": analysis.language}
+
+        def edit(e: Edit) -> dict[str, Any]:
+            def at(span: Span | None, text: str) -> dict[str, Any] | None:
+                return None if span is None else {"span": [span.start, span.end], "text": text[span.start : span.end]}
+
+            return {"op": e.op, "a": at(e.a, ta), "b": at(e.b, tb)}
+
+        return {
+            "schema_version": SCHEMA_VERSION,
+            **{k: v for k, v in self.verdict.to_dict().items() if k not in ("a", "b")},
+            "a": side(self.a),
+            "b": side(self.b),
+            "alignment": {
+                "pairs": [
+                    {
+                        "a": [sentence(self.a, i) for i in p.a],
+                        "b": [sentence(self.b, j) for j in p.b],
+                        "similarity": round(p.similarity, 4),
+                        "moved": p.moved,
+                        "edits": [edit(e) for e in self.edits(n)],
+                    }
+                    for n, p in enumerate(self.alignment.pairs)
+                ],
+                "only_a": [sentence(self.a, i) for i in self.alignment.only_a],
+                "only_b": [sentence(self.b, j) for j in self.alignment.only_b],
+            },
+            "divergences": self.divergences.to_dict(ta, tb),
+        }
+
+
+def _tokens_in(analysis: Analysis, sentences: list[int]) -> list:
+    spans = [analysis.sentences[i] for i in sentences]
+    return [t for t in analysis.tokens if any(s.start <= t.start < s.end for s in spans)]
+
+
+def compare(a: Article, b: Article, *, corpus: Corpus | None = None) -> Comparison:
+    """Everything about two articles: verdict, sentence alignment with word edits, and the
+    facts shared, one-sided and in conflict."""
+    analysis_a, analysis_b = analyse(a), analyse(b)
+    scores, alignment = features(prepare(analysis_a), prepare(analysis_b), corpus or UNIFORM)
+    verdict = PairVerdict(a.id, b.id, relation(scores), graded(scores), scores)
+    divergences = diverge(extract_facts(analysis_a), extract_facts(analysis_b), alignment)
+    return Comparison(analysis_a, analysis_b, verdict, alignment, divergences)

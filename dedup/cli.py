@@ -8,17 +8,18 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dedup import __version__
-from dedup.api import ScanResult, scan
-from dedup.model import Relation
+from dedup.api import ScanResult, compare, scan
+from dedup.model import Article, Relation
 from dedup.output import write_text
 from dedup.read import InputError, read_paths
 from dedup.reports import json as json_report
@@ -39,6 +40,12 @@ PROGRESS_FROM = 200  # articles: below this a run is too quick for a progress ba
 class Format(StrEnum):
     text = "text"
     json = "json"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report here (replaced atomically) instead of stdout.")
+]
 
 
 def _relation(value: str) -> Relation:
@@ -77,7 +84,7 @@ def scan_command(
             help="Cluster pairs at this relation or stronger: exact, near_duplicate, rewrite, same_event, related."
         ),
     ] = "rewrite",
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    fmt: FormatOption = Format.text,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
     ] = None,
@@ -97,7 +104,38 @@ def scan_command(
         raise _fail("no articles to scan")
     result = _run_scan(read.articles, relation)
     result.skipped = read.skipped
-    rendered = json_report.render(result) if fmt is Format.json else _render_text(result, to_terminal=output is None)
+    _emit(result, fmt, output, text_report.render_scan)
+
+
+@app.command("compare")
+def compare_command(
+    a: Annotated[str, typer.Argument(help="The first article: a file, or '-' for one JSONL record on stdin.")],
+    b: Annotated[str, typer.Argument(help="The second article.")],
+    fmt: FormatOption = Format.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+    ] = None,
+) -> None:
+    """Compare two articles: relation and scores, facts shared, one-sided and in conflict, aligned sentences."""
+    _emit(compare(_one_article(a), _one_article(b)), fmt, output, text_report.render_compare)
+
+
+def _one_article(path: str) -> Article:
+    try:
+        articles = read_paths([path]).articles
+    except InputError as e:
+        raise _fail(str(e)) from None
+    if len(articles) != 1:
+        raise _fail(f"{path}: holds {len(articles)} articles; compare takes one article per argument")
+    return articles[0]
+
+
+def _emit(result: Any, fmt: Format, output: Path | None, render_text: Callable[[Any, Console], None]) -> None:
+    """Render a result in the chosen format and write it where asked."""
+    if fmt is Format.json:
+        rendered = json_report.render(result)
+    else:
+        rendered = _render_text(lambda console: render_text(result, console), to_terminal=output is None)
     try:
         write_text(rendered, output)
     except OSError as e:
@@ -120,7 +158,7 @@ def _run_scan(articles: list, relation: Relation) -> ScanResult:
         return scan(articles, min_relation=relation, progress=progress)
 
 
-def _render_text(result: ScanResult, to_terminal: bool) -> str:
+def _render_text(render: Callable[[Console], None], to_terminal: bool) -> str:
     # Rich decides colour from the terminal and NO_COLOR/FORCE_COLOR; a file gets plain text.
     terminal = to_terminal and sys.stdout.isatty()
     width = None if terminal else 120
@@ -128,7 +166,7 @@ def _render_text(result: ScanResult, to_terminal: bool) -> str:
     console = Console(file=buffer, force_terminal=terminal or None, width=width, highlight=False)
     if not terminal and "FORCE_COLOR" not in os.environ:
         console = Console(file=buffer, width=width, highlight=False, no_color=True, color_system=None)
-    text_report.render_scan(result, console)
+    render(console)
     return buffer.getvalue()
 
 

@@ -1,6 +1,6 @@
 """Acceptance on the founding example: the five Coalition des volontaires articles."""
 
-from dedup.api import compare, scan
+from dedup.api import judge, scan
 from dedup.model import Relation
 
 
@@ -30,9 +30,9 @@ def test_copy_and_exact_duplicate(seed_articles):
     from dedup.model import Article
 
     a = seed_articles["003"]
-    assert compare(a, Article("same", a.text)).relation is Relation.EXACT
+    assert judge(a, Article("same", a.text)).relation is Relation.EXACT
     trimmed = Article("trimmed", a.text[: len(a.text) * 3 // 4] + " Mise à jour à 18h.")
-    assert compare(a, trimmed).relation is Relation.NEAR_DUPLICATE
+    assert judge(a, trimmed).relation is Relation.NEAR_DUPLICATE
 
 
 def test_graded_score_ranks_the_rewrite_above_the_different_summit(seed_articles):

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from dedup.api import ScanResult
+from dedup.api import Comparison, ScanResult
+from dedup.diverge import FactGroup
+from dedup.facts import Fact
+from dedup.model import Span
 
 _STYLE = {
     "exact": "bold red",
@@ -32,10 +37,12 @@ def render_scan(result: ScanResult, console: Console) -> None:
     for n, cluster in enumerate(result.clusters, 1):
         console.print(f"\n[bold]Cluster {n}[/] ({len(cluster.members)} articles)")
         for member in cluster.members:
-            console.print(f"  • {member}", highlight=False)
+            console.print(f"  • {escape(member)}", highlight=False)
         for p in cluster.pairs:
             label = p.relation.label
-            console.print(f"    {p.a} ~ {p.b}: [{_STYLE.get(label, '')}]{label}[/] {p.score:.2f}", highlight=False)
+            console.print(
+                f"    {escape(p.a)} ~ {escape(p.b)}: [{_STYLE.get(label, '')}]{label}[/] {p.score:.2f}", highlight=False
+            )
     notable = [p for p in result.pairs if p.relation.label != "related"]
     if not result.pairs:
         console.print("\nNo pairs worth reporting.")
@@ -50,6 +57,85 @@ def render_scan(result: ScanResult, console: Console) -> None:
     for p in result.pairs:
         label = p.relation.label
         cells = [f"{p.scores[k]:.2f}" if p.scores.get(k) is not None else "–" for k in _SHOWN]
-        table.add_row(p.a, p.b, f"[{_STYLE.get(label, '')}]{label}[/]", f"{p.score:.2f}", *cells)
+        table.add_row(escape(p.a), escape(p.b), f"[{_STYLE.get(label, '')}]{label}[/]", f"{p.score:.2f}", *cells)
     console.print()
     console.print(table)
+
+
+# --- compare -----------------------------------------------------------------------------
+
+_SCORE_ORDER = ("jaccard", "containment", "phrases", "fuzzy", "coverage", "loose_coverage", "order", "cosine", "facts")
+
+
+def _facts(facts: list[Fact]) -> str:
+    return " / ".join(dict.fromkeys(f.text for f in facts))
+
+
+def _group_line(g: FactGroup) -> Text:
+    line = Text(f"  {g.kind:<7} ", style="dim")
+    line.append(_facts(g.a or g.b))
+    return line
+
+
+def _highlighted(text: str, spans: list[Span], style: str) -> Text:
+    """``text`` (untrusted: never parsed as markup) with ``spans`` styled."""
+    out = Text(text)
+    for span in spans:
+        out.stylize(style, span.start, span.end)
+    return out
+
+
+def render_compare(c: Comparison, console: Console) -> None:
+    v = c.verdict
+    label = v.relation.label
+    head = Text()
+    head.append(v.a, style="bold")
+    head.append(" ~ ")
+    head.append(v.b, style="bold")
+    head.append(": ")
+    head.append(label, style=_STYLE.get(label, ""))
+    head.append(f" (score {v.score:.2f})")
+    console.print(head)
+    scores = [f"{k} {v.scores[k]:.2f}" for k in _SCORE_ORDER if v.scores.get(k) is not None]
+    if v.scores.get("date_gap_days") is not None:
+        scores.append(f"date gap {v.scores['date_gap_days']:.0f} days")
+    console.print(Text(" · ".join(scores), style="dim"))
+
+    d = c.divergences
+    console.print(Text(f"\nConflicts ({len(d.conflicts)})", style="bold"))
+    for conflict in d.conflicts:
+        line = Text(f"  {conflict.kind:<7} ", style="dim")
+        line.append(_facts(conflict.a), style="red")
+        line.append("  ≠  ")
+        line.append(_facts(conflict.b), style="green")
+        line.append(f"  ({conflict.reason})", style="dim")
+        console.print(line)
+    for title, groups in ((f"Only in {v.a}", d.only_a), (f"Only in {v.b}", d.only_b)):
+        console.print(Text(f"\n{title} ({len(groups)})", style="bold"))
+        for g in groups:
+            console.print(_group_line(g))
+    console.print(Text(f"\nShared ({len(d.shared)})", style="bold"))
+    console.print(Text("  " + "; ".join(_facts(g.a) for g in d.shared)))
+
+    al = c.alignment
+    console.print(
+        Text(
+            f"\nAligned sentences ({len(al.pairs)} pairs; {len(al.only_a)} only in A, {len(al.only_b)} only in B)",
+            style="bold",
+        )
+    )
+    ta, tb = c.a.article.text, c.b.article.text
+    for n, pair in enumerate(al.pairs):
+        edits = c.edits(n)
+        tag = f"  A{'+'.join(str(i + 1) for i in pair.a)} ↔ B{'+'.join(str(j + 1) for j in pair.b)}"
+        console.print(Text(f"{tag}  similarity {pair.similarity:.2f}{'  moved' if pair.moved else ''}", style="dim"))
+        for side, text, idx, spans, style in (
+            ("A", ta, pair.a, [e.a for e in edits if e.a], "red strike"),
+            ("B", tb, pair.b, [e.b for e in edits if e.b], "green underline"),
+        ):
+            sentences = [c.a.sentences[i] if side == "A" else c.b.sentences[i] for i in idx]
+            start, end = sentences[0].start, sentences[-1].end
+            shifted = [Span(s.start - start, s.end - start) for s in spans if start <= s.start < end]
+            line = Text(f"    {side}: ")
+            line.append_text(_highlighted(text[start:end], shifted, style))
+            console.print(line)

@@ -1,0 +1,172 @@
+"""Where two reports differ: facts shared, facts one-sided, and facts in conflict.
+
+Facts match on their normalised value, so a fact reworded (États-Unis / Etats-Unis, the same
+quote with other apostrophes) is shared, not a divergence. A conflict is one slot given
+different values: the number of countries (31 pays / 35 pays), the weekday of aligned
+sentences, a quote altered, or the same quote given to another speaker.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from dedup.align import Alignment
+from dedup.facts import Fact
+
+# Quotes this close (rapidfuzz ratio of their normalised values) are one quote altered.
+ALTERED_QUOTE = 70.0
+
+
+@dataclass(slots=True)
+class FactGroup:
+    """Every occurrence of one fact value, on each side."""
+
+    kind: str
+    value: str
+    a: list[Fact] = field(default_factory=list)
+    b: list[Fact] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Conflict:
+    """One slot, different values: what A says against what B says."""
+
+    kind: str
+    slot: str
+    reason: str  # "different value", "altered quote", "different speaker"
+    a: list[Fact]
+    b: list[Fact]
+
+
+@dataclass(slots=True)
+class Divergences:
+    shared: list[FactGroup]
+    only_a: list[FactGroup]
+    only_b: list[FactGroup]
+    conflicts: list[Conflict]
+
+    def to_dict(self, text_a: str, text_b: str) -> dict[str, Any]:
+        def side(facts: list[Fact], text: str) -> list[dict[str, Any]]:
+            return [_fact_dict(f, text) for f in facts]
+
+        def group(g: FactGroup) -> dict[str, Any]:
+            return {"kind": g.kind, "value": g.value, "a": side(g.a, text_a), "b": side(g.b, text_b)}
+
+        return {
+            "shared": [group(g) for g in self.shared],
+            "only_a": [group(g) for g in self.only_a],
+            "only_b": [group(g) for g in self.only_b],
+            "conflicts": [
+                {"kind": c.kind, "slot": c.slot, "reason": c.reason, "a": side(c.a, text_a), "b": side(c.b, text_b)}
+                for c in self.conflicts
+            ],
+        }
+
+
+def _fact_dict(f: Fact, text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": f.text, "value": f.value, "slot": f.slot, "span": [f.span.start, f.span.end]}
+    out["sentence"] = f.sentence
+    if f.speaker:
+        out["speaker"] = f.speaker
+    return out
+
+
+def _groups(facts: list[Fact]) -> dict[tuple[str, str], list[Fact]]:
+    by_value: dict[tuple[str, str], list[Fact]] = defaultdict(list)
+    for f in facts:
+        by_value[f.kind, f.value].append(f)
+    return by_value
+
+
+def diverge(facts_a: list[Fact], facts_b: list[Fact], alignment: Alignment | None = None) -> Divergences:
+    """Compare the facts of two articles; ``alignment`` lets weekdays of matched sentences conflict."""
+    ga, gb = _groups(facts_a), _groups(facts_b)
+    shared = [FactGroup(k, v, ga[k, v], gb[k, v]) for k, v in ga if (k, v) in gb]
+    left = {key: facts for key, facts in ga.items() if key not in gb}
+    right = {key: facts for key, facts in gb.items() if key not in ga}
+    conflicts = _number_conflicts(left, right, shared, alignment)
+    conflicts += _quote_conflicts(left, right, shared, _people(facts_a), _people(facts_b))
+    if alignment is not None:
+        conflicts += _date_conflicts(left, right, alignment)
+    in_conflict = {id(f) for c in conflicts for f in c.a + c.b}
+    only_a = [FactGroup(k, v, fs) for (k, v), fs in left.items() if not any(id(f) in in_conflict for f in fs)]
+    only_b = [FactGroup(k, v, [], fs) for (k, v), fs in right.items() if not any(id(f) in in_conflict for f in fs)]
+    order = {"number": 0, "date": 1, "entity": 2, "quote": 3}
+
+    def first(g: FactGroup) -> tuple[int, int]:
+        occurrences = g.a or g.b
+        return order.get(g.kind, 9), occurrences[0].span.start
+
+    return Divergences(sorted(shared, key=first), sorted(only_a, key=first), sorted(only_b, key=first), conflicts)
+
+
+def _number_conflicts(left: dict, right: dict, shared: list[FactGroup], alignment: Alignment | None) -> list[Conflict]:
+    """Numbers counting the same thing with different values. The slot must have no shared
+    value (an article that also repeats the other's figure adds a detail, it does not
+    contradict it), and either one value on each side or the two in aligned sentences:
+    "trois ans" against "un an" and "quatre ans" is three durations, not a dispute."""
+    agreed = {g.a[0].slot for g in shared if g.kind == "number"}
+    by_slot_a = _by_slot(left, "number")
+    by_slot_b = _by_slot(right, "number")
+    aligned = {(i, j) for p in alignment.pairs for i in p.a for j in p.b} if alignment else set()
+    conflicts = []
+    for slot in sorted(by_slot_a.keys() & by_slot_b.keys()):
+        fa, fb = by_slot_a[slot], by_slot_b[slot]
+        single = len({f.value for f in fa}) == 1 and len({f.value for f in fb}) == 1
+        facing = any((x.sentence, y.sentence) in aligned for x in fa for y in fb)
+        if slot and slot not in agreed and (single or facing):
+            conflicts.append(Conflict("number", slot, "different value", fa, fb))
+    return conflicts
+
+
+def _by_slot(facts: dict, kind: str) -> dict[str, list[Fact]]:
+    out: dict[str, list[Fact]] = defaultdict(list)
+    for (k, _), fs in facts.items():
+        if k == kind:
+            out[fs[0].slot].extend(fs)
+    return out
+
+
+def _people(facts: list[Fact]) -> set[str]:
+    return {f.value for f in facts if f.kind == "entity" and f.slot == "person"}
+
+
+def _quote_conflicts(
+    left: dict, right: dict, shared: list[FactGroup], people_a: set[str], people_b: set[str]
+) -> list[Conflict]:
+    conflicts = []
+    for g in shared:  # the same words given to different named people
+        if g.kind == "quote":
+            # "un de ses conseillers" and "un conseiller de l'Elysée" may be one person: only
+            # named speakers can disagree.
+            speakers_a = {f.speaker for f in g.a if f.speaker in people_a}
+            speakers_b = {f.speaker for f in g.b if f.speaker in people_b}
+            if speakers_a and speakers_b and not speakers_a & speakers_b:
+                conflicts.append(Conflict("quote", g.value, "different speaker", g.a, g.b))
+    quotes_b = [(v, fs) for (k, v), fs in right.items() if k == "quote" and fs[0].slot != "term"]
+    taken: set[str] = set()
+    for (k, value), fs in left.items():
+        if k != "quote" or fs[0].slot == "term":
+            continue
+        best = max(quotes_b, key=lambda q: fuzz.ratio(value, q[0]), default=None)
+        if best and best[0] not in taken and fuzz.ratio(value, best[0]) >= ALTERED_QUOTE:
+            taken.add(best[0])
+            conflicts.append(Conflict("quote", value, "altered quote", fs, best[1]))
+    return conflicts
+
+
+def _date_conflicts(left: dict, right: dict, alignment: Alignment) -> list[Conflict]:
+    """Dates in sentences aligned with each other that name different days."""
+    in_a = {f.sentence: f for (k, _), fs in left.items() if k == "date" for f in fs}
+    in_b = {f.sentence: f for (k, _), fs in right.items() if k == "date" for f in fs}
+    conflicts = []
+    for pair in alignment.pairs:
+        da = [in_a[i] for i in pair.a if i in in_a]
+        db = [in_b[j] for j in pair.b if j in in_b]
+        if da and db:
+            conflicts.append(Conflict("date", da[0].slot, "different value", da, db))
+    return conflicts

@@ -22,7 +22,7 @@ from dedup.fingerprint import Settings, fingerprint
 from dedup.index import candidate_pairs
 from dedup.model import Article, Cluster, PairVerdict, Problem, Relation, Span
 from dedup.normalise import Analysis, analyse
-from dedup.score import features, graded, prepare, relation, verify
+from dedup.score import assess, prepare, verify
 
 __all__ = ["Comparison", "Corpus", "ScanResult", "compare", "judge", "scan"]
 
@@ -168,7 +168,6 @@ def compare(a: Article, b: Article, *, corpus: Corpus | None = None) -> Comparis
     """Everything about two articles: verdict, sentence alignment with word edits, and the
     facts shared, one-sided and in conflict."""
     analysis_a, analysis_b = analyse(a), analyse(b)
-    scores, alignment = features(prepare(analysis_a), prepare(analysis_b), corpus or UNIFORM)
-    verdict = PairVerdict(a.id, b.id, relation(scores), graded(scores), scores)
+    verdict, alignment = assess(prepare(analysis_a), prepare(analysis_b), corpus or UNIFORM)
     divergences = diverge(extract_facts(analysis_a), extract_facts(analysis_b), alignment)
     return Comparison(analysis_a, analysis_b, verdict, alignment, divergences)

@@ -176,6 +176,12 @@ def graded(scores: dict[str, float | None]) -> float:
     return min(1.0, max(0.0, _linear(GRADED, scores), scores["containment"] or 0.0))
 
 
+def assess(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[PairVerdict, Alignment]:
+    """The verdict on a pair, with the sentence alignment it was judged on."""
+    scores, alignment = features(a, b, corpus)
+    ids = a.analysis.article.id, b.analysis.article.id
+    return PairVerdict(*ids, relation(scores), graded(scores), scores), alignment
+
+
 def verify(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict:
-    scores, _ = features(a, b, corpus)
-    return PairVerdict(a.analysis.article.id, b.analysis.article.id, relation(scores), graded(scores), scores)
+    return assess(a, b, corpus)[0]

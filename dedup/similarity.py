@@ -45,17 +45,3 @@ def sentence_similarity(
     """How close two sentences are in meaning, judged on their content words."""
     process = processor or content_stems
     return _cut(weighted_dice(process(a), process(b)), score_cutoff)
-
-
-def shingle_jaccard(a: str, b: str, *, processor: Processor | None = None, score_cutoff: float | None = None) -> float:
-    """Jaccard similarity of word 5-gram shingles (the plain baseline)."""
-    process = processor or (lambda s: [t.norm for t in tokens(s)])
-    sa, sb = _ngrams(process(a), 5), _ngrams(process(b), 5)
-    value = len(sa & sb) / len(sa | sb) if sa or sb else 1.0
-    return _cut(value, score_cutoff)
-
-
-def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
-    if len(words) <= n:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}

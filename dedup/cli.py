@@ -85,9 +85,7 @@ def scan_command(
         ),
     ] = "rewrite",
     fmt: FormatOption = Format.text,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
-    ] = None,
+    output: OutputOption = None,
     skip_bad: Annotated[
         bool, typer.Option("--skip-bad", help="Skip unreadable articles with a counted warning instead of stopping.")
     ] = False,
@@ -112,9 +110,7 @@ def compare_command(
     a: Annotated[str, typer.Argument(help="The first article: a file, or '-' for one JSONL record on stdin.")],
     b: Annotated[str, typer.Argument(help="The second article.")],
     fmt: FormatOption = Format.text,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
-    ] = None,
+    output: OutputOption = None,
 ) -> None:
     """Compare two articles: relation and scores, facts shared, one-sided and in conflict, aligned sentences."""
     _emit(compare(_one_article(a), _one_article(b)), fmt, output, text_report.render_compare)

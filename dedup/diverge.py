@@ -91,7 +91,7 @@ def diverge(facts_a: list[Fact], facts_b: list[Fact], alignment: Alignment | Non
     conflicts = _number_conflicts(left, right, shared, alignment)
     conflicts += _quote_conflicts(left, right, shared, _people(facts_a), _people(facts_b))
     if alignment is not None:
-        conflicts += _date_conflicts(left, right, alignment)
+        conflicts += _date_conflicts(facts_a, facts_b, alignment)
     in_conflict = {id(f) for c in conflicts for f in c.a + c.b}
     only_a = [FactGroup(k, v, fs) for (k, v), fs in left.items() if not any(id(f) in in_conflict for f in fs)]
     only_b = [FactGroup(k, v, [], fs) for (k, v), fs in right.items() if not any(id(f) in in_conflict for f in fs)]
@@ -105,22 +105,34 @@ def diverge(facts_a: list[Fact], facts_b: list[Fact], alignment: Alignment | Non
 
 
 def _number_conflicts(left: dict, right: dict, shared: list[FactGroup], alignment: Alignment | None) -> list[Conflict]:
-    """Numbers counting the same thing with different values. The slot must have no shared
-    value (an article that also repeats the other's figure adds a detail, it does not
-    contradict it), and either one value on each side or the two in aligned sentences:
-    "trois ans" against "un an" and "quatre ans" is three durations, not a dispute."""
+    """Numbers counting the same thing with different values: two that face each other in
+    aligned sentences, or the only value of that thing on each side when no value of it is
+    shared ("trois ans" against "un an" and "quatre ans" is three durations, not a dispute)."""
     agreed = {g.a[0].slot for g in shared if g.kind == "number"}
     by_slot_a = _by_slot(left, "number")
     by_slot_b = _by_slot(right, "number")
-    aligned = {(i, j) for p in alignment.pairs for i in p.a for j in p.b} if alignment else set()
+    aligned = _aligned(alignment)
     conflicts = []
     for slot in sorted(by_slot_a.keys() & by_slot_b.keys()):
+        if not slot:
+            continue
         fa, fb = by_slot_a[slot], by_slot_b[slot]
-        single = len({f.value for f in fa}) == 1 and len({f.value for f in fb}) == 1
-        facing = any((x.sentence, y.sentence) in aligned for x in fa for y in fb)
-        if slot and slot not in agreed and (single or facing):
+        single = len({f.value for f in fa}) == 1 and len({f.value for f in fb}) == 1 and slot not in agreed
+        facing = [(x, y) for x in fa for y in fb if (x.sentence, y.sentence) in aligned]
+        if facing and not single:
+            fa, fb = _unique([x for x, _ in facing]), _unique([y for _, y in facing])
+        if single or facing:
             conflicts.append(Conflict("number", slot, "different value", fa, fb))
     return conflicts
+
+
+def _aligned(alignment: Alignment | None) -> set[tuple[int, int]]:
+    """(sentence of A, sentence of B) for every aligned pair."""
+    return {(i, j) for p in alignment.pairs for i in p.a for j in p.b} if alignment else set()
+
+
+def _unique(facts: list[Fact]) -> list[Fact]:
+    return list({id(f): f for f in facts}.values())
 
 
 def _by_slot(facts: dict, kind: str) -> dict[str, list[Fact]]:
@@ -159,14 +171,38 @@ def _quote_conflicts(
     return conflicts
 
 
-def _date_conflicts(left: dict, right: dict, alignment: Alignment) -> list[Conflict]:
-    """Dates in sentences aligned with each other that name different days."""
-    in_a = {f.sentence: f for (k, _), fs in left.items() if k == "date" for f in fs}
-    in_b = {f.sentence: f for (k, _), fs in right.items() if k == "date" for f in fs}
+_WEEKDAYS = frozenset("lundi mardi mercredi jeudi vendredi samedi dimanche".split())
+
+
+def _date_type(value: str) -> str:
+    """Only dates of one type can contradict: a weekday and a day of the month can both hold."""
+    if value.split(" ")[0] in _WEEKDAYS:
+        return "weekday"
+    return "day" if value[:1].isdigit() else ""
+
+
+def _date_conflicts(facts_a: list[Fact], facts_b: list[Fact], alignment: Alignment) -> list[Conflict]:
+    """Aligned sentences that name different days: each side has a date of one type the other's
+    sentence lacks. The days may be shared elsewhere (an article that says "dimanche" twice)."""
+    by_sentence_a, by_sentence_b = _dates_by_sentence(facts_a), _dates_by_sentence(facts_b)
     conflicts = []
     for pair in alignment.pairs:
-        da = [in_a[i] for i in pair.a if i in in_a]
-        db = [in_b[j] for j in pair.b if j in in_b]
-        if da and db:
-            conflicts.append(Conflict("date", da[0].slot, "different value", da, db))
+        da = [f for i in pair.a for f in by_sentence_a.get(i, [])]
+        db = [f for j in pair.b for f in by_sentence_b.get(j, [])]
+        for kind in ("weekday", "day"):
+            xa = [f for f in da if _date_type(f.value) == kind]
+            xb = [f for f in db if _date_type(f.value) == kind]
+            va, vb = {f.value for f in xa}, {f.value for f in xb}
+            if va - vb and vb - va:
+                a_only = [f for f in xa if f.value not in vb]
+                b_only = [f for f in xb if f.value not in va]
+                conflicts.append(Conflict("date", a_only[0].slot, "different value", a_only, b_only))
     return conflicts
+
+
+def _dates_by_sentence(facts: list[Fact]) -> dict[int, list[Fact]]:
+    out: dict[int, list[Fact]] = defaultdict(list)
+    for f in facts:
+        if f.kind == "date":
+            out[f.sentence].append(f)
+    return out

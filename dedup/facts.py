@@ -235,6 +235,10 @@ def _dates(doc: _Doc) -> list[Fact]:
             continue
         after = m.end()
         start, end = m.span()
+        if tok.norm in _WEEKDAYS and (m.group("dmy") or m.group("mdy")):
+            # "mardi 14 novembre": the weekday is a fact of its own, so a changed weekday shows.
+            out.append(doc.fact("date", tok.start, tok.end, _WEEKDAYS[tok.norm], ""))
+            start = m.start("d0") if m.group("d0") else m.start("d1") if m.group("dmy") else m.start("m2")
         if m.group("d0"):  # "les 18 et 19 décembre": two dates
             first = _day_month(m.group("d0"), m.group("m1"), m.group("y1"))
             if first is not None:
@@ -1048,7 +1052,8 @@ _QUOTE = re.compile(
     r"«(?P<guillemets>[^«»\n]{1,600})»|“(?P<curly>[^“”\n]{1,600})”|\"(?P<straight>[^\"\n]{1,600})\""
     r"|‘(?P<single>[^‘\n]{1,600}?)’(?![^\W\d_])"
 )
-_NESTED = re.compile(r"\+([^+\n]{1,80})\+")  # AFP's quotes inside quotes: «... la +Coalition+ ...»
+# AFP marks quotes inside quotes +so+, whatever the outer marks: «... la +Coalition+ ...»
+_NESTED = re.compile(r"\+([^+\n]{1,80})\+")
 _TERM_WORDS = 3
 _LONG_SINGLE_WORDS = 4  # ‘…’ shares its closing mark with the apostrophe: only long ones are quotes
 _SPEECH_VERBS = """
@@ -1132,12 +1137,11 @@ def _quotes(doc: _Doc, entity_facts: list[Fact]) -> list[Fact]:
         if speaker is not None and words > _TERM_WORDS:
             previous = speaker
         out.append(_quote_fact(doc, inner_start, inner_end, value, words, speaker))
-        if group == "guillemets":
-            for nested in _NESTED.finditer(text, inner_start, inner_end):
-                n_start, n_end = nested.span(1)
-                n_value = _words(doc.tokens_in(n_start, n_end))
-                if n_value:
-                    out.append(_quote_fact(doc, n_start, n_end, n_value, len(nested.group(1).split()), speaker))
+        for nested in _NESTED.finditer(text, inner_start, inner_end):
+            n_start, n_end = nested.span(1)
+            n_value = _words(doc.tokens_in(n_start, n_end))
+            if n_value:
+                out.append(_quote_fact(doc, n_start, n_end, n_value, len(nested.group(1).split()), speaker))
     return out
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dedup.align import Alignment, Edit, word_diff
+from dedup.check import CheckResult, check, index_add, index_remove, index_stats
 from dedup.cluster import clusters as union_clusters
 from dedup.corpus import UNIFORM, Corpus
 from dedup.diverge import Divergences, diverge
@@ -24,7 +25,19 @@ from dedup.model import Article, Cluster, PairVerdict, Problem, Relation, Span
 from dedup.normalise import Analysis, analyse
 from dedup.score import assess, prepare, verify
 
-__all__ = ["Comparison", "Corpus", "ScanResult", "compare", "judge", "scan"]
+__all__ = [
+    "CheckResult",
+    "Comparison",
+    "Corpus",
+    "ScanResult",
+    "check",
+    "compare",
+    "index_add",
+    "index_remove",
+    "index_stats",
+    "judge",
+    "scan",
+]
 
 SCHEMA_VERSION = "1.0"
 

@@ -1,6 +1,7 @@
 """The ``dedup`` command: parses options, calls :mod:`dedup.api`, picks a renderer.
 
-Exit codes (as ruff and mypy use them): 0 success, 2 usage, input or internal error.
+Exit codes (as ruff and mypy use them): 0 success, 1 ``check`` found an article at
+``--fail-on`` or stronger, 2 usage, configuration, input, index or internal error.
 """
 
 from __future__ import annotations
@@ -8,22 +9,25 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dedup import __version__
-from dedup.api import ScanResult, compare, scan
+from dedup.api import check, compare, index_add, index_remove, index_stats, scan
 from dedup.model import Article, Relation
 from dedup.output import write_text
-from dedup.read import InputError, read_paths
+from dedup.read import InputError, ReadResult, read_paths
 from dedup.reports import json as json_report
 from dedup.reports import text as text_report
+from dedup.store import DEFAULT_PATH, StoreError
 
 app = typer.Typer(
     help="Find near-duplicate news articles and reports of the same event.",
@@ -31,8 +35,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+index_app = typer.Typer(
+    help="The persistent index that `dedup check` compares new articles with.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(index_app, name="index")
 stderr = Console(stderr=True, highlight=False)
 
+FINDINGS = 1
 ERROR = 2
 PROGRESS_FROM = 200  # articles: below this a run is too quick for a progress bar
 
@@ -46,6 +57,13 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Report for
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the report here (replaced atomically) instead of stdout.")
 ]
+IndexOption = Annotated[
+    Path, typer.Option("--index", envvar="DEDUP_INDEX", help="The index file (DuckDB).", show_default=True)
+]
+SkipBadOption = Annotated[
+    bool, typer.Option("--skip-bad", help="Skip unreadable articles with a counted warning instead of stopping.")
+]
+PathsArgument = Annotated[list[str], typer.Argument(help="Files or folders of articles; '-' reads JSONL from stdin.")]
 
 
 def _relation(value: str) -> Relation:
@@ -56,7 +74,7 @@ def _relation(value: str) -> Relation:
 
 
 def _fail(message: str) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    stderr.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True, highlight=False)
     return typer.Exit(ERROR)
 
 
@@ -77,7 +95,7 @@ def main(
 
 @app.command("scan")
 def scan_command(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders of articles; '-' reads JSONL from stdin.")],
+    paths: PathsArgument,
     min_relation: Annotated[
         str,
         typer.Option(
@@ -86,23 +104,105 @@ def scan_command(
     ] = "rewrite",
     fmt: FormatOption = Format.text,
     output: OutputOption = None,
-    skip_bad: Annotated[
-        bool, typer.Option("--skip-bad", help="Skip unreadable articles with a counted warning instead of stopping.")
-    ] = False,
+    skip_bad: SkipBadOption = False,
 ) -> None:
     """Group duplicates, rewrites and same-event reports in a batch of articles."""
     relation = _relation(min_relation)
+    read = _read(paths, skip_bad, "scan")
+    with _progress(len(read.articles)) as progress:
+        result = scan(read.articles, min_relation=relation, progress=progress)
+    result.skipped = read.skipped
+    _emit(result, fmt, output, text_report.render_scan)
+
+
+@app.command("check")
+def check_command(
+    paths: PathsArgument,
+    index: IndexOption = DEFAULT_PATH,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            help="Exit 1 when a new article matches another at this relation or stronger: "
+            "exact, near_duplicate, rewrite, same_event, related."
+        ),
+    ] = "rewrite",
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when articles fail the check.")] = False,
+    fmt: FormatOption = Format.text,
+    output: OutputOption = None,
+    skip_bad: SkipBadOption = False,
+) -> None:
+    """Check new articles against the index and each other (the CI gate): exit 1 on a match at --fail-on."""
+    relation = _relation(fail_on)
+    read = _read(paths, skip_bad, "check")
+    try:
+        with _progress(len(read.articles)) as progress:
+            result = check(read.articles, index, fail_on=relation, progress=progress)
+    except StoreError as e:
+        raise _fail(str(e)) from None
+    result.skipped = read.skipped
+    _emit(result, fmt, output, text_report.render_check)
+    if result.failed and not exit_zero:
+        raise typer.Exit(FINDINGS)
+
+
+@index_app.command("add")
+def index_add_command(paths: PathsArgument, index: IndexOption = DEFAULT_PATH, skip_bad: SkipBadOption = False) -> None:
+    """Add articles to the index (created when missing); re-adding an id replaces the article."""
+    read = _read(paths, skip_bad, "add")
+    try:
+        with _progress(len(read.articles)) as progress:
+            added = index_add(read.articles, index, progress=progress)
+    except StoreError as e:
+        raise _fail(str(e)) from None
+    replaced = f" ({len(added.replaced)} replaced)" if added.replaced else ""
+    typer.echo(f"added {_count(len(added.added), 'article')}{replaced} to {index}; it holds {added.total}")
+
+
+@index_app.command("remove")
+def index_remove_command(
+    ids: Annotated[list[str], typer.Argument(help="Ids of the articles to remove.")],
+    index: IndexOption = DEFAULT_PATH,
+) -> None:
+    """Remove articles from the index by id."""
+    try:
+        removed = index_remove(ids, index)
+    except StoreError as e:
+        raise _fail(str(e)) from None
+    for missing in sorted(set(ids) - set(removed)):
+        stderr.print(
+            f"[yellow]warning:[/] not in the index: {escape(missing)}", markup=True, soft_wrap=True, highlight=False
+        )
+    typer.echo(f"removed {_count(len(removed), 'article')} from {index}")
+
+
+@index_app.command("stats")
+def index_stats_command(
+    index: IndexOption = DEFAULT_PATH, fmt: FormatOption = Format.text, output: OutputOption = None
+) -> None:
+    """What the index holds: articles, band rows, terms, bytes, fingerprint settings."""
+    try:
+        stats = index_stats(index)
+    except StoreError as e:
+        raise _fail(str(e)) from None
+    _emit(stats, fmt, output, text_report.render_stats)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _read(paths: list[str], skip_bad: bool, verb: str) -> ReadResult:
     try:
         read = read_paths(paths, skip_bad=skip_bad)
     except InputError as e:
         raise _fail(str(e)) from None
     for problem in read.skipped:
-        stderr.print(f"[yellow]warning:[/] skipped {problem}", soft_wrap=True)
+        stderr.print(
+            f"[yellow]warning:[/] skipped {escape(str(problem))}", soft_wrap=True, markup=True, highlight=False
+        )
     if not read.articles:
-        raise _fail("no articles to scan")
-    result = _run_scan(read.articles, relation)
-    result.skipped = read.skipped
-    _emit(result, fmt, output, text_report.render_scan)
+        raise _fail(f"no articles to {verb}")
+    return read
 
 
 @app.command("compare")
@@ -138,9 +238,12 @@ def _emit(result: Any, fmt: Format, output: Path | None, render_text: Callable[[
         raise _fail(str(e)) from None
 
 
-def _run_scan(articles: list, relation: Relation) -> ScanResult:
-    if len(articles) < PROGRESS_FROM:
-        return scan(articles, min_relation=relation)
+@contextmanager
+def _progress(count: int) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress callback drawing bars on stderr, or None for a batch too small to need one."""
+    if count < PROGRESS_FROM:
+        yield None
+        return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as bar:
         tasks: dict[str, int] = {}
@@ -151,7 +254,7 @@ def _run_scan(articles: list, relation: Relation) -> ScanResult:
             if done == total or done % 100 == 0:
                 bar.update(tasks[stage], completed=done, total=total)
 
-        return scan(articles, min_relation=relation, progress=progress)
+        yield progress
 
 
 def _render_text(render: Callable[[Console], None], to_terminal: bool) -> str:

@@ -37,9 +37,7 @@ class Corpus:
     def add(self, analysis: Analysis) -> None:
         self.documents += 1
         self._weights.clear()
-        from dedup.score import fact_terms
-
-        self.df.update({t.stem for t in analysis.content + analysis.title} | fact_terms(analysis))
+        self.df.update(document_terms(analysis))
 
     @property
     def informative(self) -> bool:
@@ -52,6 +50,14 @@ class Corpus:
         if w is None:
             w = self._weights[stem] = math.log((self.documents + 1) / (self.df.get(stem, 0) + 1)) + 1.0
         return w
+
+
+def document_terms(analysis: Analysis) -> set[str]:
+    """The terms one article counts once towards document frequency: content and title stems,
+    names and numbers (every term verification weighs)."""
+    from dedup.score import fact_terms
+
+    return {t.stem for t in analysis.content + analysis.title} | fact_terms(analysis)
 
 
 UNIFORM = Corpus()

@@ -7,7 +7,8 @@ This is the in-memory form for one-shot batches; the persistent index keeps the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import TypeVar
 
 import numpy as np
 
@@ -16,6 +17,21 @@ from dedup.fingerprint import Fingerprint
 # A bucket this crowded is boilerplate every article shares (a byline, a cookie banner),
 # not evidence of duplication; pairing all its members would be quadratic.
 MAX_BUCKET = 200
+
+Pair = TypeVar("Pair", bound=Hashable)
+
+
+def salient_estimate(a: np.ndarray, b: np.ndarray) -> float:
+    """The salient-term Jaccard estimated from two signatures: the share of equal rows."""
+    return float(np.mean(a == b))
+
+
+def confirmed(
+    shingle_pairs: set[Pair], salient_pairs: set[Pair], estimate: Callable[[Pair], float], min_jaccard: float
+) -> set[Pair]:
+    """The candidates: every shingle-band pair, and the salient-band pairs whose signature
+    estimate reaches ``min_jaccard`` (the memory and the persistent index both decide here)."""
+    return shingle_pairs | {p for p in salient_pairs - shingle_pairs if estimate(p) >= min_jaccard}
 
 
 class MemoryIndex:
@@ -47,13 +63,12 @@ class MemoryIndex:
                 for j in docs[x + 1 :]:
                     if i != j:
                         found[kind].add((i, j) if i < j else (j, i))
-        salient = {
-            p for p in found["salient"] - found["shingles"] if self._salient_estimate(*p) >= self.min_salient_jaccard
-        }
-        yield from sorted(found["shingles"] | salient)
+        yield from sorted(
+            confirmed(found["shingles"], found["salient"], self._salient_estimate, self.min_salient_jaccard)
+        )
 
-    def _salient_estimate(self, i: int, j: int) -> float:
-        return float(np.mean(self._salient[i] == self._salient[j]))
+    def _salient_estimate(self, pair: tuple[int, int]) -> float:
+        return salient_estimate(self._salient[pair[0]], self._salient[pair[1]])
 
 
 def candidate_pairs(fingerprints: Iterable[Fingerprint], min_salient_jaccard: float = 0.0) -> list[tuple[int, int]]:

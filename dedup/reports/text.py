@@ -8,9 +8,11 @@ from rich.table import Table
 from rich.text import Text
 
 from dedup.api import Comparison, ScanResult
+from dedup.check import CheckResult
 from dedup.diverge import FactGroup
 from dedup.facts import Fact
 from dedup.model import Span
+from dedup.store import IndexStats
 
 _STYLE = {
     "exact": "bold red",
@@ -139,3 +141,48 @@ def render_compare(c: Comparison, console: Console) -> None:
             line = Text(f"    {side}: ")
             line.append_text(_highlighted(text[start:end], shifted, style))
             console.print(line)
+
+
+# --- check and the index -----------------------------------------------------------------
+
+
+def render_check(result: CheckResult, console: Console) -> None:
+    """One line of verdict, then each new article with its strongest matches."""
+    failing = len(result.failures)
+    level = result.fail_on.label
+    verdict = (
+        f"[bold red]{_count(failing, 'article')} at {level} or stronger[/]"
+        if failing
+        else (f"[green]nothing at {level} or stronger[/]")
+    )
+    console.print(
+        f"[bold]{_count(len(result.articles), 'article')}[/] checked against "
+        f"{_count(result.indexed, 'indexed article')} ({escape(result.index_path)}); {verdict}."
+    )
+    for finding in result.findings:
+        if not finding.matches:
+            continue
+        mark = "[bold red]✗[/]" if finding.fails(result.fail_on) else "[dim]·[/]"
+        console.print(f"\n{mark} {escape(finding.id)}", highlight=False)
+        for m in finding.matches:
+            label = m.verdict.relation.label
+            where = "indexed" if m.in_index else "in this batch"
+            console.print(
+                f"    → {escape(m.id)} [dim]({where})[/]: [{_STYLE.get(label, '')}]{label}[/] {m.verdict.score:.2f}",
+                highlight=False,
+            )
+    quiet = sum(1 for f in result.findings if not f.matches)
+    if quiet:
+        console.print(f"\n{_count(quiet, 'article')} with no match worth reporting.")
+
+
+def render_stats(stats: IndexStats, console: Console) -> None:
+    per = stats.bytes_per_article
+    console.print(f"[bold]{escape(stats.path)}[/] (format version {stats.format_version})")
+    console.print(f"  articles     {stats.articles}")
+    console.print(f"  band rows    {stats.band_rows}")
+    console.print(f"  terms        {stats.terms}")
+    console.print(f"  text         {stats.text_bytes} bytes compressed")
+    console.print(f"  file         {stats.file_bytes} bytes" + (f" ({per:.0f} per article)" if per is not None else ""))
+    settings = ", ".join(f"{k}={v}" for k, v in stats.settings.items())
+    console.print(f"  settings     {escape(settings)}", highlight=False)

@@ -1,0 +1,232 @@
+"""The CI gate: new articles checked against the persistent index and against each other.
+
+>>> from dedup.check import check, index_add
+>>> from dedup.read import read_paths
+>>> seeds = {a.id[:3]: a for a in read_paths(["seeds"]).articles}
+>>> _ = index_add([seeds[k] for k in ("000", "001", "003")], "/tmp/doc.duckdb")  # doctest: +SKIP
+>>> result = check([seeds["002"], seeds["004"]], "/tmp/doc.duckdb")  # doctest: +SKIP
+>>> result.failed, result.findings[0].matches[0].id  # doctest: +SKIP
+(True, '001_aec4fc2534195234.txt')
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dedup.corpus import Corpus, document_terms
+from dedup.fingerprint import Settings, fingerprint
+from dedup.index import candidate_pairs
+from dedup.model import Article, PairVerdict, Problem, Relation
+from dedup.normalise import analyse
+from dedup.read import read_paths
+from dedup.score import prepare, verify
+from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated
+
+__all__ = ["CheckResult", "Finding", "Match", "check", "index_add", "index_remove", "index_stats"]
+
+SCHEMA_VERSION = "1.0"
+MAX_MATCHES = 5  # per new article, strongest first: enough to act on, short enough to read
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(slots=True)
+class Match:
+    """Another article a new one relates to: indexed, or new in the same batch."""
+
+    id: str
+    in_index: bool
+    verdict: PairVerdict
+
+    def to_dict(self) -> dict[str, Any]:
+        verdict = self.verdict.to_dict()
+        return {"id": self.id, "in_index": self.in_index, **{k: v for k, v in verdict.items() if k not in ("a", "b")}}
+
+
+@dataclass(slots=True)
+class Finding:
+    """One new article and its strongest matches (at least ``related``), strongest first."""
+
+    id: str
+    matches: list[Match]
+
+    @property
+    def relation(self) -> Relation:
+        return self.matches[0].verdict.relation if self.matches else Relation.UNRELATED
+
+    def fails(self, fail_on: Relation) -> bool:
+        return bool(self.matches) and self.relation >= fail_on
+
+
+@dataclass(slots=True)
+class CheckResult:
+    articles: list[Article]
+    findings: list[Finding]
+    fail_on: Relation
+    index_path: str
+    indexed: int  # articles in the index
+    settings: Settings
+    candidates: int = 0
+    skipped: list[Problem] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [f for f in self.findings if f.fails(self.fail_on)]
+
+    @property
+    def failed(self) -> bool:
+        """Whether any new article matches another at ``fail_on`` or stronger."""
+        return bool(self.failures)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "fail_on": self.fail_on.label,
+            "failed": self.failed,
+            "index": {"path": self.index_path, "articles": self.indexed},
+            "settings": self.settings.to_dict(),
+            "summary": {
+                "articles_checked": len(self.articles),
+                "articles_skipped": len(self.skipped),
+                "candidates": self.candidates,
+                "articles_with_matches": sum(1 for f in self.findings if f.matches),
+                "articles_failing": len(self.failures),
+            },
+            "articles": [{"id": a.id, **a.metadata()} for a in self.articles],
+            "findings": [
+                {
+                    "id": f.id,
+                    "status": "fail" if f.fails(self.fail_on) else "pass",
+                    "relation": f.relation.label if f.matches else None,
+                    "matches": [m.to_dict() for m in f.matches],
+                }
+                for f in self.findings
+            ],
+            "skipped": [{"where": p.where, "message": p.message} for p in self.skipped],
+        }
+
+
+def _articles(items: Iterable[Article | PathLike]) -> list[Article]:
+    items = [items] if isinstance(items, (str, os.PathLike)) else list(items)
+    if all(isinstance(i, Article) for i in items):
+        return items  # type: ignore[return-value]
+    if any(isinstance(i, Article) for i in items):
+        raise TypeError("give articles or paths, not both")
+    return read_paths(items).articles  # type: ignore[arg-type]
+
+
+def index_add(
+    items: Iterable[Article | PathLike],
+    index_path: PathLike = DEFAULT_PATH,
+    *,
+    settings: Settings = Settings(),
+    lock_timeout: float = LOCK_TIMEOUT,
+    progress: Progress | None = None,
+) -> AddResult:
+    """Add articles (or the files and folders holding them) to the index, creating it when
+    missing; an id already indexed is replaced. One transaction: all or nothing."""
+    report = progress or (lambda stage, done, total: None)
+    articles = _articles(items)
+    analyses = []
+    for n, article in enumerate(articles, 1):
+        analyses.append(analyse(article))
+        report("analysing", n, len(articles))
+    fps = [fingerprint(a, settings) for a in analyses]
+    with (
+        translated(index_path),
+        Store.open(index_path, settings=settings, write=True, lock_timeout=lock_timeout) as store,
+    ):
+        return store.add(analyses, fps)
+
+
+def index_remove(
+    ids: Iterable[str], index_path: PathLike = DEFAULT_PATH, *, lock_timeout: float = LOCK_TIMEOUT
+) -> list[str]:
+    """Remove articles by id; returns the ids that were indexed."""
+    with (
+        translated(index_path),
+        Store.open(index_path, settings=None, write=True, create=False, lock_timeout=lock_timeout) as store,
+    ):
+        return store.remove(ids)
+
+
+def index_stats(index_path: PathLike = DEFAULT_PATH, *, lock_timeout: float = LOCK_TIMEOUT) -> IndexStats:
+    with translated(index_path), Store.open(index_path, settings=None, lock_timeout=lock_timeout) as store:
+        return store.stats()
+
+
+def check(
+    articles: Sequence[Article],
+    index_path: PathLike = DEFAULT_PATH,
+    *,
+    fail_on: Relation = Relation.REWRITE,
+    settings: Settings = Settings(),
+    lock_timeout: float = LOCK_TIMEOUT,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Check new articles against the index and against each other.
+
+    Candidates come from the index's band join and, within the batch, from the same LSH
+    bands as :func:`dedup.api.scan`; each is verified with term rarity from the index plus
+    the batch. An indexed article with the id of a new one is not compared with it (the new
+    version replaces it).
+    """
+    report = progress or (lambda stage, done, total: None)
+    analyses = []
+    for n, article in enumerate(articles, 1):
+        analyses.append(analyse(article))
+        report("reading", n, len(articles))
+    fps = [fingerprint(a, settings) for a in analyses]
+    ids = [a.id for a in articles]
+    with translated(index_path), Store.open(index_path, settings=settings, lock_timeout=lock_timeout) as store:
+        indexed = store.count()
+        against_index = store.candidates(fps, ids)
+        stored = store.articles({doc for _, doc in against_index})
+        old = {doc: analyse(a) for doc, a in stored.items()}
+        batch_terms = [document_terms(a) for a in analyses]
+        wanted = set().union(*batch_terms, *(document_terms(a) for a in old.values()))
+        df = store.document_frequencies(wanted)
+        replaced = len(store.present(ids))
+    for terms in batch_terms:
+        df.update(terms)
+    corpus = Corpus(Counter(df), indexed - replaced + len(articles))
+
+    prepared = [prepare(a, settings.shingle_size) for a in analyses]
+    prepared_old = {doc: prepare(a, settings.shingle_size) for doc, a in old.items()}
+    within = candidate_pairs(fps, settings.salient_min_jaccard)
+    matches: list[list[Match]] = [[] for _ in articles]
+    total = len(against_index) + len(within)
+    done = 0
+    for pos, doc in against_index:
+        # The indexed article is ``a``: it came first.
+        verdict = verify(prepared_old[doc], prepared[pos], corpus)
+        if verdict.relation >= Relation.RELATED:
+            matches[pos].append(Match(verdict.a, True, verdict))
+        done += 1
+        report("verifying", done, total)
+    for i, j in within:
+        verdict = verify(prepared[i], prepared[j], corpus)
+        if verdict.relation >= Relation.RELATED:
+            matches[i].append(Match(verdict.b, False, verdict))
+            matches[j].append(Match(verdict.a, False, verdict))
+        done += 1
+        report("verifying", done, total)
+    findings = []
+    for article, found in zip(articles, matches, strict=True):
+        found.sort(key=lambda m: (-m.verdict.relation, -m.verdict.score, m.id))
+        findings.append(Finding(article.id, found[:MAX_MATCHES]))
+    return CheckResult(
+        list(articles),
+        findings,
+        fail_on,
+        str(Path(index_path)),
+        indexed,
+        settings,
+        candidates=total,
+    )

@@ -1,0 +1,193 @@
+"""`dedup check` and `dedup index`: the CI gate end to end on the seeds, with a real DuckDB file."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from importlib.resources import files
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from dedup.api import check, index_add, index_stats, scan
+from dedup.cli import app
+from dedup.model import Relation
+from tests.conftest import SEEDS
+
+runner = CliRunner()
+SCHEMA = json.loads(files("dedup").joinpath("schemas/check.schema.json").read_text())
+ID = {path.name[:3]: path.name for path in SEEDS.glob("*.txt")}
+
+
+def _folder(tmp_path, name, keys):
+    """A folder holding some seeds, so that their ids are their file names."""
+    folder = tmp_path / name
+    folder.mkdir()
+    for k in keys:
+        shutil.copy(SEEDS / ID[k], folder)
+    return str(folder)
+
+
+def _cli(*args, **kwargs):
+    result = runner.invoke(app, list(args), **kwargs)
+    assert "Traceback" not in result.output
+    return result
+
+
+def _check_json(*args):
+    result = _cli("check", *args, "--format", "json")
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    return result.exit_code, report
+
+
+def _strongest(report):
+    return {
+        f["id"][:3]: (f["matches"][0]["id"][:3], f["matches"][0]["relation"])
+        for f in report["findings"]
+        if f["matches"]
+    }
+
+
+@pytest.fixture
+def seed_index(tmp_path):
+    """An index of 000, 001 and 003, built through the command line."""
+    index = str(tmp_path / "ci" / "index.duckdb")
+    result = _cli("index", "add", _folder(tmp_path, "held", ["000", "001", "003"]), "--index", index)
+    assert result.exit_code == 0, result.output
+    assert f"added 3 articles to {index}; it holds 3" in result.stdout
+    return index
+
+
+def test_the_issue_end_to_end(tmp_path, seed_index):
+    new = _folder(tmp_path, "new", ["002", "004"])
+    code, report = _check_json(new, "--index", seed_index)
+    assert code == 1 and report["failed"] is True
+    assert _strongest(report) == {"002": ("001", "rewrite"), "004": ("003", "same_event")}
+    assert [f["status"] for f in report["findings"]] == ["fail", "pass"]
+    assert report["index"]["articles"] == 3 and report["summary"]["articles_failing"] == 1
+    assert all(m["in_index"] for f in report["findings"] for m in f["matches"])
+
+    text = _cli("check", new, "--index", seed_index, env={"NO_COLOR": "1"})
+    assert text.exit_code == 1
+    assert "2 articles checked against 3 indexed articles" in text.stdout
+    assert f"✗ {ID['002']}\n    → {ID['001']} (indexed): rewrite" in text.stdout
+    assert f"· {ID['004']}\n    → {ID['003']} (indexed): same_event" in text.stdout
+    assert _cli("check", new, "--index", seed_index, "--exit-zero").exit_code == 0
+    assert _cli("check", new, "--index", seed_index, "--fail-on", "exact").exit_code == 0
+    assert _cli("check", new, "--index", seed_index, "--fail-on", "same_event").exit_code == 1
+
+
+def test_a_related_article_passes(tmp_path):
+    index = str(tmp_path / "index.duckdb")
+    held = _folder(tmp_path, "held", ["001", "002", "003", "004"])
+    assert _cli("index", "add", held, "--index", index).exit_code == 0
+    code, report = _check_json(_folder(tmp_path, "new", ["000"]), "--index", index)
+    assert code == 0 and report["failed"] is False
+    assert report["findings"][0]["relation"] in ("same_event", "related")  # 000 is another summit
+
+
+def test_term_rarity_comes_from_the_index_and_the_batch(tmp_path, seed_articles):
+    """Checking 002 and 004 against an index of the other three scores pairs as a scan of all five."""
+    index = tmp_path / "index.duckdb"
+    index_add([seed_articles[k] for k in ("000", "001", "003")], index)
+    result = check([seed_articles["002"], seed_articles["004"]], index)
+    scanned = {frozenset((p.a, p.b)): p for p in scan(list(seed_articles.values())).pairs}
+    compared = [m.verdict for f in result.findings for m in f.matches]
+    assert len(compared) == 5  # 002 with 000, 001 and 003; 004 with 001 and 003
+    for verdict in compared:
+        expected = scanned[frozenset((verdict.a, verdict.b))]
+        assert verdict.relation == expected.relation
+        assert verdict.scores == pytest.approx(expected.scores, abs=1e-9)  # verification is symmetric
+
+
+def test_new_articles_are_checked_against_each_other(tmp_path, seed_articles):
+    index = tmp_path / "index.duckdb"
+    index_add([seed_articles["000"]], index)
+    result = check([seed_articles["001"], seed_articles["002"]], index)
+    assert result.failed
+    first, second = result.findings
+    assert (first.matches[0].id, first.matches[0].in_index, first.relation) == (ID["002"], False, Relation.REWRITE)
+    assert (second.matches[0].id, second.relation) == (ID["001"], Relation.REWRITE)
+    # an indexed article with a new article's id is its older version, not a duplicate of it
+    again = check([seed_articles["000"]], index)
+    assert again.findings[0].matches == [] and not again.failed
+
+
+def test_index_remove_and_stats(tmp_path, seed_index):
+    stats = _cli("index", "stats", "--index", seed_index, "--format", "json")
+    assert stats.exit_code == 0 and json.loads(stats.stdout)["articles"] == 3
+    removed = _cli("index", "remove", ID["001"], "nope", "--index", seed_index)
+    assert removed.exit_code == 0 and "removed 1 article" in removed.stdout
+    assert "not in the index: nope" in removed.stderr
+    assert index_stats(seed_index).articles == 2
+    text = _cli("index", "stats", "--index", seed_index)
+    assert "articles     2" in text.stdout and "format version 1" in text.stdout
+    # 002 no longer has its source in the index
+    code, report = _check_json(_folder(tmp_path, "new", ["002"]), "--index", seed_index)
+    assert code == 0 and not any(m["id"] == ID["001"] for m in report["findings"][0]["matches"])
+
+
+def test_re_adding_through_the_cli_replaces(tmp_path, seed_index):
+    again = _cli("index", "add", str(tmp_path / "held"), "--index", seed_index)
+    assert again.exit_code == 0 and "(3 replaced)" in again.stdout and "it holds 3" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"garbage" * 1000, "not a dedup index"),
+        (None, "no index here (build one with `dedup index add`)"),
+    ],
+)
+def test_a_bad_index_is_exit_2_with_one_clear_line(tmp_path, content, message):
+    index = tmp_path / "index.duckdb"
+    if content is not None:
+        index.write_bytes(content)
+    for args in (["check", str(SEEDS)], ["index", "stats"], ["index", "remove", "x"]):
+        result = _cli(*args, "--index", str(index))
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr.replace("\n", " ") and result.stderr.count("\n") <= 2
+    if content is not None:
+        result = _cli("index", "add", str(SEEDS), "--index", str(index))
+        assert result.exit_code == 2 and index.read_bytes() == content
+
+
+def test_bad_usage_is_exit_2(tmp_path, seed_index):
+    assert _cli("check", str(SEEDS), "--index", seed_index, "--fail-on", "cousin").exit_code == 2
+    assert _cli("check", "no/such/dir", "--index", seed_index).exit_code == 2
+
+
+def test_real_subprocess_run(tmp_path, seed_index):
+    new = _folder(tmp_path, "new", ["002", "004"])
+    proc = subprocess.run(
+        [sys.executable, "-m", "dedup", "check", new, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "DEDUP_INDEX": seed_index},
+    )
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert _strongest(report)["002"] == ("001", "rewrite") and proc.stderr == ""
+
+
+@pytest.mark.parametrize("damage", ["truncate", "overwrite"])
+def test_a_damaged_index_is_exit_2_with_one_clear_line(tmp_path, seed_articles, damage):
+    index = tmp_path / "index.duckdb"
+    index_add(list(seed_articles.values()), index)
+    data = bytearray(index.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        data[len(data) // 4 : len(data) // 2] = b"\xff" * (len(data) // 2 - len(data) // 4)
+    index.write_bytes(bytes(data))
+    result = _cli("check", str(SEEDS), "--index", str(index))  # reads every band block
+    assert result.exit_code == 2, result.output
+    assert "cannot use the index, is it damaged?" in result.stderr or "not a dedup index" in result.stderr
+    for args in (["index", "stats"], ["index", "add", str(SEEDS)]):  # may not touch the damaged blocks
+        result = _cli(*args, "--index", str(index))
+        assert result.exit_code in (0, 2) and "internal error" not in result.stderr, (args, result.output)

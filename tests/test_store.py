@@ -1,0 +1,158 @@
+"""The persistent index: a real DuckDB file in tmp_path."""
+
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from dedup.corpus import document_terms
+from dedup.fingerprint import Settings, fingerprint
+from dedup.index import candidate_pairs
+from dedup.normalise import analyse
+from dedup.store import FormatMismatch, IndexLocked, NotAnIndex, SettingsMismatch, Store
+
+
+@pytest.fixture
+def analysed(seed_articles):
+    return {k: analyse(a) for k, a in seed_articles.items()}
+
+
+def _index(path, analyses, **kwargs):
+    with Store.open(path, write=True, **kwargs) as store:
+        return store.add(analyses)
+
+
+def _table_count(path, table):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_add_records_articles_bands_and_term_counts(tmp_path, analysed):
+    path = tmp_path / "index.duckdb"
+    result = _index(path, [analysed[k] for k in ("000", "001", "003")])
+    assert result.total == 3 and result.replaced == [] and len(result.added) == 3
+    with Store.open(path) as store:
+        stats = store.stats()
+        assert stats.articles == 3 and stats.band_rows == 3 * 64 and stats.format_version == 1
+        assert stats.settings == Settings().to_dict() and stats.file_bytes > 0
+        df = store.document_frequencies(document_terms(analysed["001"]))
+        assert df["sommet"] == 3 and df["#35"] == 1  # every seed says "sommet"; only 001 of these "35 pays"
+        article = store.articles([1])[1]
+    assert article.text == analysed["001"].article.text and article.date == "2026-01-06"
+
+
+def test_re_adding_an_id_replaces_it(tmp_path, analysed):
+    path = tmp_path / "index.duckdb"
+    _index(path, [analysed["000"], analysed["001"]])
+    before = (_table_count(path, "bands"), _table_count(path, "terms"))
+    again = _index(path, [analysed["001"]])
+    assert again.replaced == [analysed["001"].article.id] and again.total == 2
+    assert (_table_count(path, "bands"), _table_count(path, "terms")) == before
+    with Store.open(path) as store:
+        df = store.document_frequencies({"sommet"})
+    assert df["sommet"] == 2  # counted once per article, not once per add
+
+
+def test_remove(tmp_path, analysed):
+    path = tmp_path / "index.duckdb"
+    _index(path, [analysed[k] for k in ("000", "001", "003")])
+    with Store.open(path, write=True) as store:
+        assert store.remove([analysed["001"].article.id, "no-such-id"]) == [analysed["001"].article.id]
+        assert store.count() == 2 and store.stats().band_rows == 2 * 64
+        assert store.document_frequencies({"sommet", "#35"}) == {"sommet": 2}
+        assert store.remove(["no-such-id"]) == []
+
+
+def test_a_failed_add_leaves_the_index_as_it_was(tmp_path, analysed, monkeypatch):
+    path = tmp_path / "index.duckdb"
+    _index(path, [analysed["000"]])
+
+    def boom(_analysis):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr("dedup.store.document_terms", boom)  # fails after the rows are inserted
+    with pytest.raises(RuntimeError):
+        _index(path, [analysed["001"], analysed["002"]])
+    assert _table_count(path, "articles") == 1 and _table_count(path, "bands") == 64
+
+
+def test_candidates_are_the_memory_index_candidates(tmp_path, analysed):
+    """The SQL join finds the same index × batch pairs as the in-memory LSH on all five."""
+    old, new = ["000", "001", "003"], ["002", "004"]
+    path = tmp_path / "index.duckdb"
+    _index(path, [analysed[k] for k in old])
+    fps = [fingerprint(analysed[k]) for k in new]
+    with Store.open(path) as store:
+        found = store.candidates(fps, [analysed[k].article.id for k in new])
+    order = old + new
+    memory = candidate_pairs((fingerprint(analysed[k]) for k in order), Settings().salient_min_jaccard)
+    expected = {(order[j], order[i]) for i, j in memory if order[i] in old and order[j] in new}
+    assert {(new[pos], old[doc]) for pos, doc in found} == expected
+    assert ("002", "001") in expected and ("004", "003") in expected
+
+
+def test_an_index_refuses_other_settings(tmp_path, analysed):
+    path = tmp_path / "index.duckdb"
+    _index(path, [analysed["000"]])
+    with pytest.raises(SettingsMismatch, match=r"num_perm=64 \(index: 128\)"):
+        _index(path, [analysed["001"]], settings=Settings(num_perm=64))
+    with Store.open(path, settings=None) as store:  # reading without settings takes the index's
+        assert store.settings == Settings()
+
+
+def test_an_index_of_another_format_version_is_refused(tmp_path, analysed):
+    path = tmp_path / "index.duckdb"
+    _index(path, [analysed["000"]])
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
+    with pytest.raises(FormatMismatch, match="format version 99; this dedup reads version 1"):
+        Store.open(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database\n" * 100, "Un sommet à Paris.\n".encode() * 50])
+def test_a_file_that_is_not_an_index_is_refused(tmp_path, content):
+    path = tmp_path / "index.duckdb"
+    path.write_bytes(content)
+    for write in (False, True):
+        with pytest.raises(NotAnIndex, match="not a dedup index"):
+            Store.open(path, write=write)
+    assert path.read_bytes() == content  # never overwritten
+
+
+def test_another_duckdb_database_is_refused(tmp_path):
+    path = tmp_path / "other.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE sales (n INTEGER)")
+    with pytest.raises(NotAnIndex, match="a DuckDB database, but not a dedup index"):
+        Store.open(path, write=True)
+
+
+def test_a_missing_index_is_an_error_when_reading(tmp_path):
+    with pytest.raises(NotAnIndex, match="no index here"):
+        Store.open(tmp_path / "nothere.duckdb")
+
+
+def test_a_second_writer_waits_then_gets_a_clear_error(tmp_path, analysed):
+    path = tmp_path / "index.duckdb"
+    _index(path, [analysed["000"]])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from dedup.store import Store; s = Store.open(sys.argv[1], write=True); "
+            "print('ready', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(IndexLocked, match=rf"in use by another process \(PID {holder.pid}\); waited 0.3 s"):
+            Store.open(path, write=True, lock_timeout=0.3)
+    finally:
+        holder.kill()
+        holder.wait()
+    with Store.open(path) as store:  # the holder's death released the lock; nothing was lost
+        assert store.count() == 1

@@ -24,6 +24,8 @@ _SPLIT_THRESHOLD = 0.3  # a part of a split sentence shares less with the whole
 # A paraphrased sentence keeps only some content words; at this level its best match is
 # usually still its source, which is enough to see whether a text follows another's order.
 LOOSE_THRESHOLD = 0.2
+# A left-over sentence this close to one in the same place of the other text is its paraphrase.
+PARAPHRASE_THRESHOLD = 0.25
 
 
 @dataclass(slots=True)
@@ -81,15 +83,47 @@ def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
         p.a.sort()
         p.b.sort()
     _mark_moved(pairs)
+    # Coverage is measured on the confident pairs only (the fitted models were calibrated so).
+    coverage_a, coverage_b = _coverage(stems_a, group_a, weight), _coverage(stems_b, group_b, weight)
+    paraphrased = _paraphrases(ranked, pairs, group_a, group_b)
+    for pair in paraphrased:
+        group_a[pair.a[0]] = group_b[pair.b[0]] = pair
     return Alignment(
-        pairs=pairs,
+        pairs=sorted(pairs + paraphrased, key=lambda p: min(p.a)),
         only_a=[i for i in range(len(sa)) if i not in group_a],
         only_b=[j for j in range(len(sb)) if j not in group_b],
-        coverage_a=_coverage(stems_a, group_a, weight),
-        coverage_b=_coverage(stems_b, group_b, weight),
+        coverage_a=coverage_a,
+        coverage_b=coverage_b,
         **_order(sims, len(sa), len(sb)),
         similarities=sims,
     )
+
+
+def _paraphrases(
+    ranked: list[tuple[tuple[int, int], float]],
+    pairs: list[AlignedPair],
+    group_a: dict[int, AlignedPair],
+    group_b: dict[int, AlignedPair],
+) -> list[AlignedPair]:
+    """Left-over sentences that loosely match, where the confident pairs around them say they
+    belong: a paraphrase shares few words with its source but keeps its place in the story."""
+    anchors = sorted((min(p.a), min(p.b)) for p in pairs if not p.moved)
+    found: list[AlignedPair] = []
+    taken_a, taken_b = set(group_a), set(group_b)
+    for (i, j), s in ranked:
+        if s < PARAPHRASE_THRESHOLD:
+            break
+        if i in taken_a or j in taken_b:
+            continue
+        k = bisect.bisect_left(anchors, (i, -1))
+        after_previous = k == 0 or anchors[k - 1][1] < j
+        before_next = k == len(anchors) or j < anchors[k][1]
+        if after_previous and before_next:
+            found.append(AlignedPair([i], [j], s))
+            taken_a.add(i)
+            taken_b.add(j)
+            bisect.insort(anchors, (i, j))
+    return found
 
 
 def _order(sims: dict[tuple[int, int], float], na: int, nb: int) -> dict[str, float]:

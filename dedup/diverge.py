@@ -14,6 +14,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from dedup.align import THRESHOLD as FACING
 from dedup.align import Alignment
 from dedup.facts import Fact
 
@@ -127,8 +128,13 @@ def _number_conflicts(left: dict, right: dict, shared: list[FactGroup], alignmen
 
 
 def _aligned(alignment: Alignment | None) -> set[tuple[int, int]]:
-    """(sentence of A, sentence of B) for every aligned pair."""
-    return {(i, j) for p in alignment.pairs for i in p.a for j in p.b} if alignment else set()
+    """(sentence of A, sentence of B) that face each other: in one aligned group and similar on
+    their own. A group that merged several sentences may pair a Thursday summit with the
+    Wednesday dinner before it; only sentences that say the same thing can contradict."""
+    if alignment is None:
+        return set()
+    sims = alignment.similarities
+    return {(i, j) for p in alignment.pairs for i in p.a for j in p.b if sims.get((i, j), 0.0) >= FACING}
 
 
 def _unique(facts: list[Fact]) -> list[Fact]:
@@ -182,13 +188,14 @@ def _date_type(value: str) -> str:
 
 
 def _date_conflicts(facts_a: list[Fact], facts_b: list[Fact], alignment: Alignment) -> list[Conflict]:
-    """Aligned sentences that name different days: each side has a date of one type the other's
+    """Facing sentences that name different days: each side has a date of one type the other's
     sentence lacks. The days may be shared elsewhere (an article that says "dimanche" twice)."""
     by_sentence_a, by_sentence_b = _dates_by_sentence(facts_a), _dates_by_sentence(facts_b)
     conflicts = []
-    for pair in alignment.pairs:
-        da = [f for i in pair.a for f in by_sentence_a.get(i, [])]
-        db = [f for j in pair.b for f in by_sentence_b.get(j, [])]
+    for i, j in sorted(_aligned(alignment)):
+        da, db = by_sentence_a.get(i, []), by_sentence_b.get(j, [])
+        if any(not _date_type(f.value) for f in da + db):
+            continue  # "jeudi ... la veille au soir" against "mercredi soir": relative days agree
         for kind in ("weekday", "day"):
             xa = [f for f in da if _date_type(f.value) == kind]
             xb = [f for f in db if _date_type(f.value) == kind]

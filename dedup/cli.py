@@ -25,7 +25,11 @@ from dedup.api import check, compare, index_add, index_remove, index_stats, scan
 from dedup.model import Article, Relation
 from dedup.output import write_text
 from dedup.read import InputError, ReadResult, read_paths
+from dedup.reports import github as github_report
+from dedup.reports import gitlab as gitlab_report
 from dedup.reports import json as json_report
+from dedup.reports import junit as junit_report
+from dedup.reports import sarif as sarif_report
 from dedup.reports import text as text_report
 from dedup.store import DEFAULT_PATH, StoreError
 
@@ -53,7 +57,38 @@ class Format(StrEnum):
     json = "json"
 
 
+class CheckFormat(StrEnum):
+    """``check`` also speaks the formats CI platforms read."""
+
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    github = "github"
+    junit = "junit"
+    sarif = "sarif"
+    gitlab = "gitlab"
+
+
+# Renderers of the CI formats: each takes a CheckResult and returns the whole report.
+CI_RENDERERS: dict[str, Callable[[Any], str]] = {
+    CheckFormat.jsonl: json_report.render_jsonl,
+    CheckFormat.github: github_report.render,
+    CheckFormat.junit: junit_report.render,
+    CheckFormat.sarif: sarif_report.render,
+    CheckFormat.gitlab: gitlab_report.render,
+}
+
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
+CheckFormatOption = Annotated[
+    CheckFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        envvar="DEDUP_FORMAT",
+        help="Report format: text and json for people and scripts; jsonl, github (workflow annotations), "
+        "junit, sarif and gitlab (Code Quality) for CI.",
+    ),
+]
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the report here (replaced atomically) instead of stdout.")
 ]
@@ -127,7 +162,7 @@ def check_command(
         ),
     ] = "rewrite",
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when articles fail the check.")] = False,
-    fmt: FormatOption = Format.text,
+    fmt: CheckFormatOption = CheckFormat.text,
     output: OutputOption = None,
     skip_bad: SkipBadOption = False,
 ) -> None:
@@ -141,6 +176,8 @@ def check_command(
         raise _fail(str(e)) from None
     result.skipped = read.skipped
     _emit(result, fmt, output, text_report.render_check)
+    if fmt is CheckFormat.github and os.environ.get("GITHUB_STEP_SUMMARY"):
+        _append_step_summary(github_report.step_summary(result), Path(os.environ["GITHUB_STEP_SUMMARY"]))
     if result.failed and not exit_zero:
         raise typer.Exit(FINDINGS)
 
@@ -226,10 +263,23 @@ def _one_article(path: str) -> Article:
     return articles[0]
 
 
-def _emit(result: Any, fmt: Format, output: Path | None, render_text: Callable[[Any, Console], None]) -> None:
+def _append_step_summary(markdown: str, path: Path) -> None:
+    """Append to GitHub's job summary file; failing to is a warning, never a lost verdict."""
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(markdown)
+    except OSError as e:
+        stderr.print(f"[yellow]warning:[/] GITHUB_STEP_SUMMARY not written: {escape(str(e))}", highlight=False)
+
+
+def _emit(
+    result: Any, fmt: Format | CheckFormat, output: Path | None, render_text: Callable[[Any, Console], None]
+) -> None:
     """Render a result in the chosen format and write it where asked."""
-    if fmt is Format.json:
+    if fmt == "json":
         rendered = json_report.render(result)
+    elif fmt in CI_RENDERERS:
+        rendered = CI_RENDERERS[fmt](result)
     else:
         rendered = _render_text(lambda console: render_text(result, console), to_terminal=output is None)
     try:

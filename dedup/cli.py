@@ -27,6 +27,7 @@ from dedup.output import write_text
 from dedup.read import InputError, ReadResult, read_paths
 from dedup.reports import github as github_report
 from dedup.reports import gitlab as gitlab_report
+from dedup.reports import html as html_report
 from dedup.reports import json as json_report
 from dedup.reports import junit as junit_report
 from dedup.reports import sarif as sarif_report
@@ -55,6 +56,14 @@ PROGRESS_FROM = 200  # articles: below this a run is too quick for a progress ba
 class Format(StrEnum):
     text = "text"
     json = "json"
+
+
+class CompareFormat(StrEnum):
+    """``compare`` also writes a self-contained side-by-side HTML page."""
+
+    text = "text"
+    json = "json"
+    html = "html"
 
 
 class CheckFormat(StrEnum):
@@ -246,7 +255,10 @@ def _read(paths: list[str], skip_bad: bool, verb: str) -> ReadResult:
 def compare_command(
     a: Annotated[str, typer.Argument(help="The first article: a file, or '-' for one JSONL record on stdin.")],
     b: Annotated[str, typer.Argument(help="The second article.")],
-    fmt: FormatOption = Format.text,
+    fmt: Annotated[
+        CompareFormat,
+        typer.Option("--format", "-f", help="Report format: text, json, or html (one self-contained page)."),
+    ] = CompareFormat.text,
     output: OutputOption = None,
 ) -> None:
     """Compare two articles: relation and scores, facts shared, one-sided and in conflict, aligned sentences."""
@@ -273,11 +285,16 @@ def _append_step_summary(markdown: str, path: Path) -> None:
 
 
 def _emit(
-    result: Any, fmt: Format | CheckFormat, output: Path | None, render_text: Callable[[Any, Console], None]
+    result: Any,
+    fmt: Format | CompareFormat | CheckFormat,
+    output: Path | None,
+    render_text: Callable[[Any, Console], None],
 ) -> None:
     """Render a result in the chosen format and write it where asked."""
     if fmt == "json":
         rendered = json_report.render(result)
+    elif fmt == "html":
+        rendered = html_report.render(result)
     elif fmt in CI_RENDERERS:
         rendered = CI_RENDERERS[fmt](result)
     else:

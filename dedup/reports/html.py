@@ -1,0 +1,242 @@
+"""The side-by-side HTML page of ``dedup compare``: one self-contained file, no script.
+
+Article text is untrusted. Every piece of it goes through :func:`markupsafe.escape` (sentences
+with their highlights are built here) or the template's autoescaping; nothing is ever inserted
+raw. The Content-Security-Policy forbids scripts, external requests and every image but
+``data:``, so even a mistake here could not run code or fetch anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup, escape
+
+from dedup.api import Comparison
+from dedup.facts import Fact
+from dedup.model import Span
+from dedup.normalise import Analysis
+
+CSP = Markup("default-src 'none'; style-src 'unsafe-inline'; img-src data:")  # a constant: not escaped
+SCORE_ORDER = ("jaccard", "containment", "phrases", "fuzzy", "coverage", "loose_coverage", "order", "cosine", "facts")
+KIND_MARK = {"number": "#", "date": "d", "entity": "e", "quote": "q"}
+
+_env = Environment(
+    loader=PackageLoader("dedup", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(slots=True)
+class _Mark:
+    """One highlighted fact occurrence: its anchor id and the panel entry it links back to."""
+
+    span: Span
+    kind: str
+    anchor: str  # "a-f12"
+    entry: str  # "fact-3"
+    status: str  # "conflict", "only", "shared"
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One line of the facts panel."""
+
+    id: str
+    kind: str
+    label: str
+    a: list[tuple[str, str]] = field(default_factory=list)  # (anchor, surface text)
+    b: list[tuple[str, str]] = field(default_factory=list)
+    note: str = ""
+
+
+def render(c: Comparison) -> str:
+    """The whole page for one comparison."""
+    marks: dict[str, list[_Mark]] = {"a": [], "b": []}
+    seen: dict[tuple[str, int], str] = {}  # (side, id(fact)) -> anchor
+
+    def occurrences(side: str, facts: list[Fact], entry: str, status: str) -> list[tuple[str, str]]:
+        out = []
+        for f in facts:
+            key = (side, id(f))
+            if key not in seen:
+                seen[key] = f"{side}-f{len(marks[side])}"
+                marks[side].append(_Mark(f.span, f.kind, seen[key], entry, status))
+            out.append((seen[key], f.text))
+        return out
+
+    d = c.divergences
+    sections: list[tuple[str, str, list[_Entry]]] = []
+    n = 0
+    conflicts = []
+    for conflict in d.conflicts:
+        e = _Entry(f"fact-{n}", conflict.kind, conflict.slot or conflict.kind, note=conflict.reason)
+        e.a = occurrences("a", conflict.a, e.id, "conflict")
+        e.b = occurrences("b", conflict.b, e.id, "conflict")
+        conflicts.append(e)
+        n += 1
+    sections.append(("conflicts", "Conflicts", conflicts))
+    for key, title, groups in (
+        ("only-a", "Only in A", d.only_a),
+        ("only-b", "Only in B", d.only_b),
+        ("shared", "Shared", d.shared),
+    ):
+        entries = []
+        status = "shared" if key == "shared" else "only"
+        for g in groups:
+            surface = (g.a or g.b)[0].text
+            e = _Entry(f"fact-{n}", g.kind, surface)
+            e.a = occurrences("a", g.a, e.id, status)
+            e.b = occurrences("b", g.b, e.id, status)
+            entries.append(e)
+            n += 1
+        sections.append((key, title, entries))
+
+    v = c.verdict
+    scores = [(k, v.scores[k]) for k in SCORE_ORDER if v.scores.get(k) is not None]
+    gap = v.scores.get("date_gap_days")
+    lang_a, lang_b = c.a.language or "und", c.b.language or "und"
+    return _env.get_template("compare.html").render(
+        csp=CSP,
+        lang=lang_a if lang_a == lang_b else "und",
+        lang_a=lang_a,
+        lang_b=lang_b,
+        a=_side(c.a),
+        b=_side(c.b),
+        relation=v.relation.label,
+        score=v.score,
+        scores=scores,
+        date_gap=gap,
+        sections=sections,
+        kind_mark=KIND_MARK,
+        rows=_rows(c, marks),
+        pairs=len(c.alignment.pairs),
+        only_a=len(c.alignment.only_a),
+        only_b=len(c.alignment.only_b),
+    )
+
+
+def _side(analysis: Analysis) -> dict[str, Any]:
+    article = analysis.article
+    return {"id": article.id, "title": article.title, "source": article.source, "date": article.date}
+
+
+def _rows(c: Comparison, marks: dict[str, list[_Mark]]) -> list[dict[str, Any]]:
+    """One row per aligned pair and per unaligned sentence, in reading order.
+
+    Pairs go in A's order. Before each pair come the sentences of A found only in A that precede
+    it, then those of B that precede it in B (unless the pair was moved, so out of B's order);
+    whatever is left closes the page.
+    """
+    al = c.alignment
+    edits_a: list[list[tuple[Span, str]]] = []
+    edits_b: list[list[tuple[Span, str]]] = []
+    for n, _ in enumerate(al.pairs):
+        edits = c.edits(n)
+        edits_a.append([(e.a, "del") for e in edits if e.a is not None])
+        edits_b.append([(e.b, "ins") for e in edits if e.b is not None])
+    order = sorted(range(len(al.pairs)), key=lambda n: min(al.pairs[n].a))
+    pending_a, pending_b = sorted(al.only_a), sorted(al.only_b)
+    rows: list[dict[str, Any]] = []
+
+    def lone(side: str, i: int) -> dict[str, Any]:
+        analysis = c.a if side == "a" else c.b
+        cell = {"numbers": [i + 1], "html": _sentences(analysis, [i], marks[side], [])}
+        return {"kind": f"only-{side}", side: cell}
+
+    for n in order:
+        pair = al.pairs[n]
+        while pending_a and pending_a[0] < min(pair.a):
+            rows.append(lone("a", pending_a.pop(0)))
+        if not pair.moved:
+            while pending_b and pending_b[0] < min(pair.b):
+                rows.append(lone("b", pending_b.pop(0)))
+        rows.append(
+            {
+                "kind": "pair",
+                "moved": pair.moved,
+                "similarity": pair.similarity,
+                "a": {"numbers": [i + 1 for i in pair.a], "html": _sentences(c.a, pair.a, marks["a"], edits_a[n])},
+                "b": {"numbers": [j + 1 for j in pair.b], "html": _sentences(c.b, pair.b, marks["b"], edits_b[n])},
+            }
+        )
+    rows += [lone("a", i) for i in pending_a] + [lone("b", j) for j in pending_b]
+    return rows
+
+
+def _sentences(analysis: Analysis, indices: list[int], marks: list[_Mark], edits: list[tuple[Span, str]]) -> Markup:
+    return Markup(" ").join(_highlight(analysis.article.text, analysis.sentences[i], marks, edits) for i in indices)
+
+
+_LABEL = {"del": "deleted: ", "ins": "inserted: "}
+
+
+def _highlight(text: str, sentence: Span, marks: list[_Mark], edits: list[tuple[Span, str]]) -> Markup:
+    """One sentence as HTML, its text split at every fact and edit boundary and every piece escaped.
+
+    Facts are the outer ``<mark>`` runs and edits the inner ``<del>``/``<ins>``, so overlapping
+    spans always nest. Where facts overlap each other, the shortest one covering a piece wins
+    (an entity inside a quote is shown as the entity). Only the first run of a fact carries its
+    anchor id.
+    """
+    lo, hi = sentence.start, sentence.end
+
+    def clip(span: Span) -> tuple[int, int] | None:
+        s, e = max(span.start, lo), min(span.end, hi)
+        return (s, e) if s < e else None
+
+    facts = [(r, m) for m in marks if (r := clip(m.span))]
+    changes = [(r, tag) for span, tag in edits if (r := clip(span))]
+    cuts = sorted({lo, hi, *(x for r, _ in facts for x in r), *(x for r, _ in changes for x in r)})
+    pieces = []  # (start, end, fact or None, edit tag or None)
+    for s, e in pairwise(cuts):
+        covering = [m for (fs, fe), m in facts if fs <= s and e <= fe]
+        fact = min(covering, key=lambda m: (m.span.end - m.span.start, m.span.start)) if covering else None
+        tag = next((t for (cs, ce), t in changes if cs <= s and e <= ce), None)
+        pieces.append((s, e, fact, tag))
+
+    runs = []  # (fact or None, pieces)
+    i = 0
+    while i < len(pieces):
+        j = i
+        while j < len(pieces) and pieces[j][2] is pieces[i][2]:
+            j += 1
+        runs.append((pieces[i][2], pieces[i:j]))
+        i = j
+    last = {id(fact): n for n, (fact, _) in enumerate(runs) if fact is not None}
+    out: list[str] = []
+    anchored: set[str] = set()
+    for n, (fact, run) in enumerate(runs):
+        inner = _edits(text, run)
+        if fact is None:
+            out.append(inner)
+            continue
+        anchor = "" if fact.anchor in anchored else f' id="{fact.anchor}"'
+        anchored.add(fact.anchor)
+        part = "" if last[id(fact)] == n else " part"  # the kind marker goes on a fact's last run only
+        out.append(
+            f'<mark class="fact k-{escape(fact.kind)} s-{fact.status}{part}"{anchor}>'
+            f'<a href="#{fact.entry}" title="{escape(fact.kind)}, {fact.status}: go to the facts panel">'
+            f"{inner}</a></mark>"
+        )
+    return Markup("".join(out))
+
+
+def _edits(text: str, pieces: list[tuple[int, int, Any, str | None]]) -> str:
+    out = []
+    i = 0
+    while i < len(pieces):
+        tag = pieces[i][3]
+        j = i
+        while j < len(pieces) and pieces[j][3] == tag:
+            j += 1
+        chunk = str(escape(text[pieces[i][0] : pieces[j - 1][1]]))
+        out.append(chunk if tag is None else f'<{tag}><span class="sr">{_LABEL[tag]}</span>{chunk}</{tag}>')
+        i = j
+    return "".join(out)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from dedup.facts import extract_facts
 from dedup.fingerprint import Settings, fingerprint
 from dedup.index import candidate_pairs
 from dedup.model import Article, Cluster, PairVerdict, Problem, Relation, Span
-from dedup.normalise import Analysis, analyse
+from dedup.normalise import Analysis, Token, analyse, analyse_all, silent
 from dedup.score import assess, prepare, verify
 
 __all__ = [
@@ -85,11 +86,8 @@ def scan(
     Pairs come from the LSH candidates only (never all pairs), are verified, and kept when
     they are at least ``related``.
     """
-    report = progress or (lambda stage, done, total: None)
-    analyses = []
-    for n, article in enumerate(articles, 1):
-        analyses.append(analyse(article))
-        report("reading", n, len(articles))
+    report = progress or silent
+    analyses = analyse_all(articles, report)
     prepared = [prepare(a, settings.shingle_size) for a in analyses]
     corpus = Corpus.from_analyses(analyses)
     candidates = candidate_pairs((fingerprint(a, settings) for a in analyses), settings.salient_min_jaccard)
@@ -172,9 +170,13 @@ class Comparison:
         }
 
 
-def _tokens_in(analysis: Analysis, sentences: list[int]) -> list:
-    spans = [analysis.sentences[i] for i in sentences]
-    return [t for t in analysis.tokens if any(s.start <= t.start < s.end for s in spans)]
+def _tokens_in(analysis: Analysis, sentences: list[int]) -> list[Token]:
+    starts = [t.start for t in analysis.tokens]
+    out: list[Token] = []
+    for i in sentences:
+        span = analysis.sentences[i]
+        out += analysis.tokens[bisect.bisect_left(starts, span.start) : bisect.bisect_left(starts, span.end)]
+    return out
 
 
 def compare(a: Article, b: Article, *, corpus: Corpus | None = None) -> Comparison:

@@ -22,7 +22,7 @@ from dedup.corpus import Corpus, document_terms
 from dedup.fingerprint import Settings, fingerprint
 from dedup.index import candidate_pairs
 from dedup.model import Article, PairVerdict, Problem, Relation
-from dedup.normalise import analyse
+from dedup.normalise import analyse, analyse_all, silent
 from dedup.read import read_paths
 from dedup.score import prepare, verify
 from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated
@@ -131,12 +131,9 @@ def index_add(
 ) -> AddResult:
     """Add articles (or the files and folders holding them) to the index, creating it when
     missing; an id already indexed is replaced. One transaction: all or nothing."""
-    report = progress or (lambda stage, done, total: None)
+    report = progress or silent
     articles = _articles(items)
-    analyses = []
-    for n, article in enumerate(articles, 1):
-        analyses.append(analyse(article))
-        report("analysing", n, len(articles))
+    analyses = analyse_all(articles, report)
     fps = [fingerprint(a, settings) for a in analyses]
     with (
         translated(index_path),
@@ -177,11 +174,8 @@ def check(
     the batch. An indexed article with the id of a new one is not compared with it (the new
     version replaces it).
     """
-    report = progress or (lambda stage, done, total: None)
-    analyses = []
-    for n, article in enumerate(articles, 1):
-        analyses.append(analyse(article))
-        report("reading", n, len(articles))
+    report = progress or silent
+    analyses = analyse_all(articles, report)
     fps = [fingerprint(a, settings) for a in analyses]
     ids = [a.id for a in articles]
     with translated(index_path), Store.open(index_path, settings=settings, lock_timeout=lock_timeout) as store:

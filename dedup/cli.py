@@ -110,6 +110,11 @@ SkipBadOption = Annotated[
 PathsArgument = Annotated[list[str], typer.Argument(help="Files or folders of articles; '-' reads JSONL from stdin.")]
 
 
+def _relation_option(what: str) -> Any:
+    choices = ", ".join(r.label for r in sorted(Relation, reverse=True) if r > Relation.UNRELATED)
+    return typer.Option(help=f"{what}: {choices}.")
+
+
 def _relation(value: str) -> Relation:
     try:
         return Relation.parse(value)
@@ -140,12 +145,7 @@ def main(
 @app.command("scan")
 def scan_command(
     paths: PathsArgument,
-    min_relation: Annotated[
-        str,
-        typer.Option(
-            help="Cluster pairs at this relation or stronger: exact, near_duplicate, rewrite, same_event, related."
-        ),
-    ] = "rewrite",
+    min_relation: Annotated[str, _relation_option("Cluster pairs at this relation or stronger")] = "rewrite",
     fmt: FormatOption = Format.text,
     output: OutputOption = None,
     skip_bad: SkipBadOption = False,
@@ -164,11 +164,7 @@ def check_command(
     paths: PathsArgument,
     index: IndexOption = DEFAULT_PATH,
     fail_on: Annotated[
-        str,
-        typer.Option(
-            help="Exit 1 when a new article matches another at this relation or stronger: "
-            "exact, near_duplicate, rewrite, same_event, related."
-        ),
+        str, _relation_option("Exit 1 when a new article matches another at this relation or stronger")
     ] = "rewrite",
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when articles fail the check.")] = False,
     fmt: CheckFormatOption = CheckFormat.text,

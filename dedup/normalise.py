@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -180,3 +181,16 @@ def analyse(article: Article) -> Analysis:
     toks = tokens(article.text, lang)
     title = content_tokens(tokens(article.title or "", lang), lang)
     return Analysis(article, lang, toks, content_tokens(toks, lang), sentences(article.text), title)
+
+
+def silent(stage: str, done: int, total: int) -> None:
+    """A progress callback that reports nothing."""
+
+
+def analyse_all(articles: Sequence[Article], progress: Callable[[str, int, int], None] = silent) -> list[Analysis]:
+    """Analyse a batch, calling ``progress("reading", done, total)`` after each article."""
+    analyses = []
+    for n, article in enumerate(articles, 1):
+        analyses.append(analyse(article))
+        progress("reading", n, len(articles))
+    return analyses

@@ -17,7 +17,7 @@ from scipy.stats import kendalltau
 
 from dedup.model import Span
 from dedup.normalise import Analysis, Token
-from dedup.similarity import Weight, weighted_dice
+from dedup.similarity import Weight, bag, bag_dice
 
 THRESHOLD = 0.45  # weighted Dice of content stems at which two sentences say the same thing
 _SPLIT_THRESHOLD = 0.3  # a part of a split sentence shares less with the whole
@@ -151,14 +151,16 @@ def _similarities(
     stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | None
 ) -> dict[tuple[int, int], float]:
     """Similarity of every pair of sentences that share a term (the others are 0)."""
+    bags_a = [bag(s, weight) for s in stems_a]
+    bags_b = [bag(s, weight) for s in stems_b]
     where: dict[str, set[int]] = defaultdict(set)
-    for j, stems in enumerate(stems_b):
-        for s in stems:
+    for j, b in enumerate(bags_b):
+        for s in b.counts:
             where[s].add(j)
     sims = {}
-    for i, stems in enumerate(stems_a):
-        for j in set().union(*(where.get(s, ()) for s in stems)):
-            sims[i, j] = weighted_dice(stems, stems_b[j], weight)
+    for i, a in enumerate(bags_a):
+        for j in set().union(*(where.get(s, ()) for s in a.counts)):
+            sims[i, j] = bag_dice(a, bags_b[j])
     return sims
 
 

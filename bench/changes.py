@@ -493,11 +493,13 @@ def check(kind: ChangeType, src: Source, edit: Edit) -> Case:
 # --- sampling and running ------------------------------------------------------------------
 
 
-def sample(path: Path, n: int) -> list[Source]:
+def sample(path: Path, n: int, offset: int = 0) -> list[Source]:
+    """``n`` usable articles of the report part, in id order, after the first ``offset`` of them."""
     records = [r for r in read_jsonl(path) if hash_part(str(r["id"])) == "report"]
     records.sort(key=lambda r: str(r["id"]))
     out: list[Source] = []
     seen: set[str] = set()
+    usable = 0
     for r in records:
         if len(out) >= n:
             break
@@ -508,7 +510,9 @@ def sample(path: Path, n: int) -> list[Source]:
         if len(analysis.sentences) < MIN_SENTENCES:
             continue
         seen.add(article.text)
-        out.append(Source(article, extract_facts(analysis), analysis.sentences))
+        usable += 1
+        if usable > offset:
+            out.append(Source(article, extract_facts(analysis), analysis.sentences))
     return out
 
 
@@ -601,6 +605,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="data folder")
     parser.add_argument("--n", type=int, default=200, help="articles to sample")
+    parser.add_argument(
+        "--offset", type=int, default=0, help="skip the first K usable articles (a held-out sample)", metavar="K"
+    )
     parser.add_argument("--show-misses", type=int, default=0, metavar="K", help="print K misses per change")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--cases", action="store_true", help="with --json: every case, not only the summary")
@@ -610,7 +617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not path.is_file():
         print(f"skipped: {path} is absent", file=sys.stderr)
         return 0
-    sources = sample(path, args.n)
+    sources = sample(path, args.n, args.offset)
     ERR.log(f"{len(sources)} articles sampled")
     rows = run(sources)
     if args.json:

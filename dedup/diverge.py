@@ -9,7 +9,7 @@ sentences, a quote altered, or the same quote given to another speaker.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -85,12 +85,13 @@ def _groups(facts: list[Fact]) -> dict[tuple[str, str], list[Fact]]:
 
 def diverge(facts_a: list[Fact], facts_b: list[Fact], alignment: Alignment | None = None) -> Divergences:
     """Compare the facts of two articles; ``alignment`` lets weekdays of matched sentences conflict."""
+    facts_a, facts_b = _full_names(facts_a, facts_b), _full_names(facts_b, facts_a)
     ga, gb = _groups(facts_a), _groups(facts_b)
     shared = [FactGroup(k, v, ga[k, v], gb[k, v]) for k, v in ga if (k, v) in gb]
     left = {key: facts for key, facts in ga.items() if key not in gb}
     right = {key: facts for key, facts in gb.items() if key not in ga}
     conflicts = _number_conflicts(left, right, shared, alignment)
-    conflicts += _quote_conflicts(left, right, shared, _people(facts_a), _people(facts_b))
+    conflicts += _quote_conflicts(left, right, shared, _named_speakers(facts_a), _named_speakers(facts_b))
     if alignment is not None:
         conflicts += _date_conflicts(facts_a, facts_b, alignment)
     in_conflict = {id(f) for c in conflicts for f in c.a + c.b}
@@ -103,6 +104,23 @@ def diverge(facts_a: list[Fact], facts_b: list[Fact], alignment: Alignment | Non
         return order.get(g.kind, 9), occurrences[0].span.start
 
     return Divergences(sorted(shared, key=first), sorted(only_a, key=first), sorted(only_b, key=first), conflicts)
+
+
+def _full_names(facts: list[Fact], other: list[Fact]) -> list[Fact]:
+    """A bare surname here is the full name the other article gives, when exactly one fits:
+    "Salomon" here, "Jérôme Salomon" there (each article already resolves its own surnames)."""
+    named = {f.value for f in other if f.kind == "entity"}
+    full: dict[str, set[str]] = defaultdict(set)
+    for f in other:
+        if f.kind == "entity" and f.slot == "person" and " " in f.value:
+            full[f.value.rsplit(" ", 1)[-1]].add(f.value)
+
+    def resolved(f: Fact) -> Fact:
+        if f.kind != "entity" or " " in f.value or f.value in named or len(full.get(f.value, ())) != 1:
+            return f
+        return replace(f, value=next(iter(full[f.value])), slot="person")
+
+    return [resolved(f) for f in facts]
 
 
 def _number_conflicts(left: dict, right: dict, shared: list[FactGroup], alignment: Alignment | None) -> list[Conflict]:
@@ -149,20 +167,35 @@ def _by_slot(facts: dict, kind: str) -> dict[str, list[Fact]]:
     return out
 
 
-def _people(facts: list[Fact]) -> set[str]:
-    return {f.value for f in facts if f.kind == "entity" and f.slot == "person"}
+# Characters after a quote within which "», a déclaré X" names its speaker.
+_SPEAKER_REACH = 200
+
+
+def _named_speakers(facts: list[Fact]) -> dict[int, str]:
+    """Quotes (by id) whose speaker is a person named beside them, not a "he said" carried over
+    from an earlier quote: that guess changes when paragraphs move, so it cannot contradict."""
+    people = [f for f in facts if f.kind == "entity" and f.slot == "person"]
+
+    def beside(p: Fact, q: Fact) -> bool:
+        return p.sentence == q.sentence or 0 <= p.span.start - q.span.end <= _SPEAKER_REACH
+
+    return {
+        id(q): q.speaker
+        for q in facts
+        if q.kind == "quote" and q.speaker and any(p.value == q.speaker and beside(p, q) for p in people)
+    }
 
 
 def _quote_conflicts(
-    left: dict, right: dict, shared: list[FactGroup], people_a: set[str], people_b: set[str]
+    left: dict, right: dict, shared: list[FactGroup], named_a: dict[int, str], named_b: dict[int, str]
 ) -> list[Conflict]:
     conflicts = []
     for g in shared:  # the same words given to different named people
         if g.kind == "quote":
             # "un de ses conseillers" and "un conseiller de l'Elysée" may be one person: only
             # named speakers can disagree.
-            speakers_a = {f.speaker for f in g.a if f.speaker in people_a}
-            speakers_b = {f.speaker for f in g.b if f.speaker in people_b}
+            speakers_a = {named_a[id(f)] for f in g.a if id(f) in named_a}
+            speakers_b = {named_b[id(f)] for f in g.b if id(f) in named_b}
             if speakers_a and speakers_b and not speakers_a & speakers_b:
                 conflicts.append(Conflict("quote", g.value, "different speaker", g.a, g.b))
     quotes_b = [(v, fs) for (k, v), fs in right.items() if k == "quote" and fs[0].slot != "term"]

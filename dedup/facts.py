@@ -68,7 +68,7 @@ _SPACES = " \t\u00a0\u202f\u2009"
 _APOSTROPHES = "'’‘ʼ"
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 # Characters that may begin a new clause inside a sentence, so the next word's capital says nothing.
-_OPENERS = '«"“‘([:—–•+\n'
+_OPENERS = "«“‘([:—–•+\n"  # straight quotes open or close: see straight_quotes
 _ACCENTS = {"a": "aàâä", "c": "cç", "e": "eéèêë", "i": "iîï", "o": "oôö", "u": "uùûü", "y": "yÿ"}
 
 
@@ -98,6 +98,37 @@ def _words(tokens: list[Token]) -> str:
     return " ".join(t.norm for t in tokens).replace("œ", "oe").replace("æ", "ae")
 
 
+_MAX_QUOTE = 600  # characters: a longer "quote" is an unbalanced mark, not a quotation
+
+
+def straight_quotes(text: str) -> list[tuple[int, int]]:
+    """Pairs of straight double quotes (opening, closing positions), paired within a paragraph.
+
+    A straight quote both opens and closes, so each is read by its neighbours: after a space and
+    before a word it opens ("Il…), after a word it closes (…pas"), otherwise (French spacing,
+    +nested+", two words) it toggles. A closing mark with nothing open is a stray and skipped, so
+    one stray mark does not turn every later quotation inside out.
+    """
+    pairs = []
+    opened = -1
+    for m in re.finditer('"|\n', text):
+        pos = m.start()
+        if text[pos] == "\n":
+            opened = -1
+            continue
+        before = text[pos - 1] if pos else " "
+        after = text[pos + 1] if pos + 1 < len(text) else " "
+        opening = (before.isspace() or before in _OPENERS) and not after.isspace()
+        closing = not before.isspace() and (after.isspace() or not after.isalnum())
+        if opened < 0 and (opening or not closing):
+            opened = pos
+        elif opened >= 0 and (closing or not opening):
+            if pos - opened <= _MAX_QUOTE:
+                pairs.append((opened, pos))
+            opened = -1
+    return pairs
+
+
 class _Doc:
     """The article's text and tokens with the lookups every extractor needs, computed once."""
 
@@ -112,14 +143,16 @@ class _Doc:
         self.function_words, self.head_stops = _LANGUAGE_WORDS.get(self.lang, _ANY_LANGUAGE_WORDS)
         self.dated = [False] * len(self.toks)  # tokens inside a date, which no other fact may use
         text, toks = self.text, self.toks
+        self.straight = straight_quotes(text)
+        opening = {o for o, _ in self.straight}
         first = {bisect.bisect_left(self.starts, s) for s in self.sentence_starts}
         self.initial = []
         for i, t in enumerate(toks):
             gap = text[toks[i - 1].end : t.start] if i else ""
-            stripped = gap.strip(_SPACES)
+            stripped = gap.rstrip(_SPACES)
             self.initial.append(
                 i in first
-                or (bool(stripped) and stripped[-1] in _OPENERS)
+                or (bool(stripped) and (stripped[-1] in _OPENERS or toks[i - 1].end + len(stripped) - 1 in opening))
                 or "\n" in gap
                 or (i > 0 and toks[i - 1].elided and self.initial[i - 1])
             )
@@ -1049,8 +1082,8 @@ def _finish(doc: _Doc, names: list[_Name]) -> list[Fact]:
 # --- quotes --------------------------------------------------------------------------------
 
 _QUOTE = re.compile(
-    r"«(?P<guillemets>[^«»\n]{1,600})»|“(?P<curly>[^“”\n]{1,600})”|\"(?P<straight>[^\"\n]{1,600})\""
-    r"|‘(?P<single>[^‘\n]{1,600}?)’(?![^\W\d_])"
+    rf"«(?P<guillemets>[^«»\n]{{1,{_MAX_QUOTE}}})»|“(?P<curly>[^“”\n]{{1,{_MAX_QUOTE}}})”"
+    rf"|‘(?P<single>[^‘\n]{{1,{_MAX_QUOTE}}}?)’(?![^\W\d_])"
 )
 # AFP marks quotes inside quotes +so+, whatever the outer marks: «... la +Coalition+ ...»
 _NESTED = re.compile(r"\+([^+\n]{1,80})\+")
@@ -1116,14 +1149,24 @@ class _Index:
         return self.entities[bisect.bisect_left(self.starts, start) : bisect.bisect_left(self.starts, end)]
 
 
+def _quote_marks(doc: _Doc) -> list[tuple[int, int, int, int, str]]:
+    """Every quotation as (start, end, inner start, inner end, kind of marks), in text order,
+    none inside another."""
+    found = [(m.start(), m.end(), *m.span(m.lastgroup), m.lastgroup) for m in _QUOTE.finditer(doc.text)]
+    found += [(o, c + 1, o + 1, c, "straight") for o, c in doc.straight]
+    out: list[tuple[int, int, int, int, str]] = []
+    for q in sorted(found):
+        if not out or q[0] >= out[-1][1]:
+            out.append(q)
+    return out
+
+
 def _quotes(doc: _Doc, entity_facts: list[Fact]) -> list[Fact]:
     out = []
     text = doc.text
     entities = _Index(entity_facts)
     previous: str | None = None
-    for m in _QUOTE.finditer(text):
-        group = m.lastgroup or "straight"
-        inner_start, inner_end = m.span(group)
+    for start, end, inner_start, inner_end, group in _quote_marks(doc):
         while inner_start < inner_end and text[inner_start] in _SPACES:
             inner_start += 1
         while inner_end > inner_start and text[inner_end - 1] in _SPACES + ",;:":
@@ -1133,7 +1176,7 @@ def _quotes(doc: _Doc, entity_facts: list[Fact]) -> list[Fact]:
         value = _words(doc.tokens_in(inner_start, inner_end))
         if not value or (group == "single" and words < _LONG_SINGLE_WORDS):
             continue
-        speaker = _speaker(doc, m.start(), m.end(), entities, previous)
+        speaker = _speaker(doc, start, end, entities, previous)
         if speaker is not None and words > _TERM_WORDS:
             previous = speaker
         out.append(_quote_fact(doc, inner_start, inner_end, value, words, speaker))

@@ -95,3 +95,29 @@ def test_text_report_and_errors(tmp_path):
     assert missing.exit_code == 2 and "nothere.txt: no such file or directory" in missing.stderr
     folder = runner.invoke(app, ["compare", str(SEEDS), str(SEEDS / "000_22ecda8f53d8e44f.txt")])
     assert folder.exit_code == 2 and "holds 5 articles" in folder.stderr
+
+
+def _compare_texts(a: str, b: str):
+    from dedup.model import Article
+
+    return compare(Article("a", a, language="fr"), Article("b", b, language="fr"))
+
+
+def test_a_bare_surname_is_the_full_name_the_other_report_gives():
+    c = _compare_texts(
+        "Selon Jérôme Salomon, directeur général de la Santé, le virus circule. Le ministre a vu Salomon mardi.",
+        "Le virus circule. Le ministre a vu Salomon mardi.",
+    )
+    d = c.divergences
+    assert "jerome salomon" in {g.value for g in d.shared}
+    assert not d.only_b
+
+
+def test_moving_paragraphs_does_not_reattribute_a_he_said_quote():
+    """ "», a-t-il ajouté" carries the last speaker over: a guess that changes when paragraphs
+    move, so it never makes a different-speaker conflict."""
+    p1 = "« Nous sommes prêts à tout faire pour la paix », a déclaré Emmanuel Macron mardi à Paris."
+    p2 = "« Nous irons jusqu'au bout de cette démarche collective », a affirmé Keir Starmer à Londres."
+    p3 = "« Il faut maintenant des garanties très solides pour demain », a-t-il ajouté devant la presse."
+    c = _compare_texts("\n\n".join([p1, p2, p3]), "\n\n".join([p2, p1, p3]))
+    assert not c.divergences.conflicts

@@ -287,3 +287,23 @@ def test_other_languages_and_odd_input_do_not_break():
     for text, lang in [("", "fr"), ("« »", "fr"), ('"', "en"), ("Am 3. Oktober 2025 sagte Merz: „Ja.“", "de")]:
         for f in facts_of(text or " ", lang):
             assert f.text
+
+
+def test_straight_quotes_pair_by_their_neighbours():
+    """A stray closing mark must not turn every later quotation inside out, and a +nested+ quote
+    at the end of a quotation still lets it close."""
+    facts = facts_of(
+        "Je ne m'en sors pas\". À l'origine : une anomalie. \"Il s'agit d'une ancienne maison\", explique le notaire.\n\n"
+        '"Oh regardez ! Pau a fait un magnifique +Citoyen défend ton hôpital !+", montre-t-elle. '
+        'Il joue dans " Holy Motors " de Leos Carax.'
+    )
+    quotes = {f.value for f in facts if f.kind == "quote"}
+    assert "il s agit d une ancienne maison" in quotes
+    assert "oh regardez pau a fait un magnifique citoyen defend ton hopital" in quotes
+    assert "holy motors" in quotes
+    assert not any(q.startswith("a l origine") for q in quotes)
+
+
+def test_a_word_after_a_closing_straight_quote_is_not_sentence_initial():
+    facts = facts_of('Ce sont les "craignants" Dieu en hébreu.')
+    assert "Dieu" in [f.text for f in facts if f.kind == "entity"]

@@ -15,14 +15,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
-from dedup.api import Comparison
+from dedup.api import Comparison, ScanResult, compare
+from dedup.corpus import Corpus
 from dedup.facts import Fact
 from dedup.model import Span
-from dedup.normalise import Analysis
+from dedup.normalise import Analysis, analyse_all
+from dedup.reports.text import SCORE_ORDER, SHOWN_SCORES
 
 CSP = Markup("default-src 'none'; style-src 'unsafe-inline'; img-src data:")  # a constant: not escaped
-SCORE_ORDER = ("jaccard", "containment", "phrases", "fuzzy", "coverage", "loose_coverage", "order", "cosine", "facts")
-KIND_MARK = {"number": "#", "date": "d", "entity": "e", "quote": "q"}
+MAX_COMPARISONS = 100  # side-by-side comparisons embedded in a scan page; the rest are listed only
+FOLD_AFTER = 12  # facts listed before the rest of a panel section folds into <details>
 
 _env = Environment(
     loader=PackageLoader("dedup", "templates"),
@@ -58,6 +60,58 @@ class _Entry:
 
 def render(c: Comparison) -> str:
     """The whole page for one comparison."""
+    view = comparison_view(c)
+    return _env.get_template("compare.html").render(csp=CSP, lang=view["lang"], c=view)
+
+
+def render_scan(result: ScanResult, *, limit: int = MAX_COMPARISONS, corpus: Corpus | None = None) -> str:
+    """The overview page of a scan: summary, clusters, pairs, and the side-by-side comparison of
+    the first ``limit`` pairs (strongest first) in sections of the same page.
+
+    Each comparison uses the batch's term rarity (``corpus``, built from the scan's articles when
+    not given), so its verdict is the one in the pairs table.
+    """
+    analyses = analyse_all(result.articles)
+    corpus = corpus or Corpus.from_analyses(analyses)
+    by_id = {a.id: a for a in result.articles}
+    embedded = {(p.a, p.b): n for n, p in enumerate(result.pairs[:limit], 1)}
+    comparisons = [
+        comparison_view(compare(by_id[p.a], by_id[p.b], corpus=corpus), f"c{n}-")
+        for n, p in enumerate(result.pairs[:limit], 1)
+    ]
+    languages = {a.language for a in analyses}
+    pairs = [
+        {
+            "n": n,
+            "a": p.a,
+            "b": p.b,
+            "relation": p.relation.label,
+            "score": p.score,
+            "scores": [p.scores.get(k) for k in SHOWN_SCORES],
+            "embedded": n <= limit,
+        }
+        for n, p in enumerate(result.pairs, 1)
+    ]
+    clusters = [
+        {"members": c.members, "pairs": [(embedded.get((p.a, p.b)), p) for p in c.pairs]} for c in result.clusters
+    ]
+    return _env.get_template("scan.html").render(
+        csp=CSP,
+        lang=languages.pop() if len(languages) == 1 else "und",
+        summary=result.to_dict()["summary"],
+        min_relation=result.min_relation.label,
+        skipped=result.skipped,
+        clusters=clusters,
+        pairs=pairs,
+        score_names=list(SHOWN_SCORES.values()),
+        comparisons=comparisons,
+        limit=limit,
+    )
+
+
+def comparison_view(c: Comparison, prefix: str = "") -> dict[str, Any]:
+    """What the ``comparison`` macro shows of one comparison; every id in it starts with ``prefix``
+    so that several comparisons can share a page."""
     marks: dict[str, list[_Mark]] = {"a": [], "b": []}
     seen: dict[tuple[str, int], str] = {}  # (side, id(fact)) -> anchor
 
@@ -66,7 +120,7 @@ def render(c: Comparison) -> str:
         for f in facts:
             key = (side, id(f))
             if key not in seen:
-                seen[key] = f"{side}-f{len(marks[side])}"
+                seen[key] = f"{prefix}{side}-f{len(marks[side])}"
                 marks[side].append(_Mark(f.span, f.kind, seen[key], entry, status))
             out.append((seen[key], f.text))
         return out
@@ -76,7 +130,7 @@ def render(c: Comparison) -> str:
     n = 0
     conflicts = []
     for conflict in d.conflicts:
-        e = _Entry(f"fact-{n}", conflict.kind, conflict.slot or conflict.kind, note=conflict.reason)
+        e = _Entry(f"{prefix}fact-{n}", conflict.kind, conflict.slot or conflict.kind, note=conflict.reason)
         e.a = occurrences("a", conflict.a, e.id, "conflict")
         e.b = occurrences("b", conflict.b, e.id, "conflict")
         conflicts.append(e)
@@ -91,7 +145,7 @@ def render(c: Comparison) -> str:
         status = "shared" if key == "shared" else "only"
         for g in groups:
             surface = (g.a or g.b)[0].text
-            e = _Entry(f"fact-{n}", g.kind, surface)
+            e = _Entry(f"{prefix}fact-{n}", g.kind, surface)
             e.a = occurrences("a", g.a, e.id, status)
             e.b = occurrences("b", g.b, e.id, status)
             entries.append(e)
@@ -99,27 +153,26 @@ def render(c: Comparison) -> str:
         sections.append((key, title, entries))
 
     v = c.verdict
-    scores = [(k, v.scores[k]) for k in SCORE_ORDER if v.scores.get(k) is not None]
-    gap = v.scores.get("date_gap_days")
     lang_a, lang_b = c.a.language or "und", c.b.language or "und"
-    return _env.get_template("compare.html").render(
-        csp=CSP,
-        lang=lang_a if lang_a == lang_b else "und",
-        lang_a=lang_a,
-        lang_b=lang_b,
-        a=_side(c.a),
-        b=_side(c.b),
-        relation=v.relation.label,
-        score=v.score,
-        scores=scores,
-        date_gap=gap,
-        sections=sections,
-        kind_mark=KIND_MARK,
-        rows=_rows(c, marks),
-        pairs=len(c.alignment.pairs),
-        only_a=len(c.alignment.only_a),
-        only_b=len(c.alignment.only_b),
-    )
+    return {
+        "prefix": prefix,
+        "lang": lang_a if lang_a == lang_b else "und",
+        "lang_a": lang_a,
+        "lang_b": lang_b,
+        "a": _side(c.a),
+        "b": _side(c.b),
+        "relation": v.relation.label,
+        "score": v.score,
+        "scores": [(k, v.scores[k]) for k in SCORE_ORDER if v.scores.get(k) is not None],
+        "date_gap": v.scores.get("date_gap_days"),
+        "sections": sections,
+        "fold": FOLD_AFTER,
+        "rows": _rows(c, marks, prefix),
+        "pairs": len(c.alignment.pairs),
+        "moved": sum(p.moved for p in c.alignment.pairs),
+        "only_a": len(c.alignment.only_a),
+        "only_b": len(c.alignment.only_b),
+    }
 
 
 def _side(analysis: Analysis) -> dict[str, Any]:
@@ -127,12 +180,13 @@ def _side(analysis: Analysis) -> dict[str, Any]:
     return {"id": article.id, "title": article.title, "source": article.source, "date": article.date}
 
 
-def _rows(c: Comparison, marks: dict[str, list[_Mark]]) -> list[dict[str, Any]]:
+def _rows(c: Comparison, marks: dict[str, list[_Mark]], prefix: str) -> list[dict[str, Any]]:
     """One row per aligned pair and per unaligned sentence, in reading order.
 
     Pairs go in A's order. Before each pair come the sentences of A found only in A that precede
     it, then those of B that precede it in B (unless the pair was moved, so out of B's order);
-    whatever is left closes the page.
+    whatever is left closes the page. A moved pair also leaves a "moved" row where B tells it,
+    and the two rows link to each other.
     """
     al = c.alignment
     edits_a: list[list[tuple[Span, str]]] = []
@@ -142,7 +196,9 @@ def _rows(c: Comparison, marks: dict[str, list[_Mark]]) -> list[dict[str, Any]]:
         edits_a.append([(e.a, "del") for e in edits if e.a is not None])
         edits_b.append([(e.b, "ins") for e in edits if e.b is not None])
     order = sorted(range(len(al.pairs)), key=lambda n: min(al.pairs[n].a))
-    pending_a, pending_b = sorted(al.only_a), sorted(al.only_b)
+    pending_a = sorted(al.only_a)
+    # B's side in B's order: its unaligned sentences (pair None) and the places of moved pairs
+    pending_b = sorted([(j, None) for j in al.only_b] + [(min(p.b), n) for n, p in enumerate(al.pairs) if p.moved])
     rows: list[dict[str, Any]] = []
 
     def lone(side: str, i: int) -> dict[str, Any]:
@@ -150,23 +206,43 @@ def _rows(c: Comparison, marks: dict[str, list[_Mark]]) -> list[dict[str, Any]]:
         cell = {"numbers": [i + 1], "html": _sentences(analysis, [i], marks[side], [])}
         return {"kind": f"only-{side}", side: cell}
 
+    def b_row(j: int, n: int | None) -> dict[str, Any]:
+        if n is None:
+            return lone("b", j)
+        pair = al.pairs[n]
+        return {
+            "kind": "moved-from",
+            "id": f"{prefix}moved-{n}",
+            "pair": f"{prefix}pair-{n}",
+            "a": [i + 1 for i in pair.a],
+            "b": [k + 1 for k in pair.b],
+        }
+
     for n in order:
         pair = al.pairs[n]
         while pending_a and pending_a[0] < min(pair.a):
             rows.append(lone("a", pending_a.pop(0)))
         if not pair.moved:
-            while pending_b and pending_b[0] < min(pair.b):
-                rows.append(lone("b", pending_b.pop(0)))
+            while pending_b and pending_b[0][0] < min(pair.b):
+                rows.append(b_row(*pending_b.pop(0)))
         rows.append(
             {
                 "kind": "pair",
-                "moved": pair.moved,
+                "id": f"{prefix}pair-{n}",
+                "moved": f"{prefix}moved-{n}" if pair.moved else None,
                 "similarity": pair.similarity,
                 "a": {"numbers": [i + 1 for i in pair.a], "html": _sentences(c.a, pair.a, marks["a"], edits_a[n])},
                 "b": {"numbers": [j + 1 for j in pair.b], "html": _sentences(c.b, pair.b, marks["b"], edits_b[n])},
             }
         )
-    rows += [lone("a", i) for i in pending_a] + [lone("b", j) for j in pending_b]
+    rows += [lone("a", i) for i in pending_a] + [b_row(*item) for item in pending_b]
+    # Say which way a link between a moved pair and its place in B goes.
+    position = {row["id"]: k for k, row in enumerate(rows) if "id" in row}
+    for row in rows:
+        if row["kind"] == "moved-from":
+            row["above"] = position[row["pair"]] < position[row["id"]]
+        elif row.get("moved"):
+            row["above"] = position[row["moved"]] < position[row["id"]]
     return rows
 
 

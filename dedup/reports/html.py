@@ -8,6 +8,7 @@ raw. The Content-Security-Policy forbids scripts, external requests and every im
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -44,6 +45,25 @@ class _Mark:
     anchor: str  # "a-f12"
     entry: str  # "fact-3"
     status: str  # "conflict", "only", "shared"
+
+
+@dataclass(slots=True)
+class _Marks:
+    """One side's highlighted facts sorted by start, so a sentence finds its own without scanning all."""
+
+    marks: list[_Mark]
+    starts: list[int]
+    longest: int
+
+    @classmethod
+    def of(cls, marks: list[_Mark]) -> _Marks:
+        marks = sorted(marks, key=lambda m: m.span.start)
+        longest = max((m.span.end - m.span.start for m in marks), default=0)
+        return cls(marks, [m.span.start for m in marks], longest)
+
+    def near(self, lo: int, hi: int) -> list[_Mark]:
+        """Every mark that may overlap ``[lo, hi)`` (and a few that end before it)."""
+        return self.marks[bisect_left(self.starts, lo - self.longest) : bisect_left(self.starts, hi)]
 
 
 @dataclass(slots=True)
@@ -167,7 +187,7 @@ def comparison_view(c: Comparison, prefix: str = "") -> dict[str, Any]:
         "date_gap": v.scores.get("date_gap_days"),
         "sections": sections,
         "fold": FOLD_AFTER,
-        "rows": _rows(c, marks, prefix),
+        "rows": _rows(c, {side: _Marks.of(m) for side, m in marks.items()}, prefix),
         "pairs": len(c.alignment.pairs),
         "moved": sum(p.moved for p in c.alignment.pairs),
         "only_a": len(c.alignment.only_a),
@@ -180,7 +200,7 @@ def _side(analysis: Analysis) -> dict[str, Any]:
     return {"id": article.id, "title": article.title, "source": article.source, "date": article.date}
 
 
-def _rows(c: Comparison, marks: dict[str, list[_Mark]], prefix: str) -> list[dict[str, Any]]:
+def _rows(c: Comparison, marks: dict[str, _Marks], prefix: str) -> list[dict[str, Any]]:
     """One row per aligned pair and per unaligned sentence, in reading order.
 
     Pairs go in A's order. Before each pair come the sentences of A found only in A that precede
@@ -246,14 +266,14 @@ def _rows(c: Comparison, marks: dict[str, list[_Mark]], prefix: str) -> list[dic
     return rows
 
 
-def _sentences(analysis: Analysis, indices: list[int], marks: list[_Mark], edits: list[tuple[Span, str]]) -> Markup:
+def _sentences(analysis: Analysis, indices: list[int], marks: _Marks, edits: list[tuple[Span, str]]) -> Markup:
     return Markup(" ").join(_highlight(analysis.article.text, analysis.sentences[i], marks, edits) for i in indices)
 
 
 _LABEL = {"del": "deleted: ", "ins": "inserted: "}
 
 
-def _highlight(text: str, sentence: Span, marks: list[_Mark], edits: list[tuple[Span, str]]) -> Markup:
+def _highlight(text: str, sentence: Span, marks: _Marks, edits: list[tuple[Span, str]]) -> Markup:
     """One sentence as HTML, its text split at every fact and edit boundary and every piece escaped.
 
     Facts are the outer ``<mark>`` runs and edits the inner ``<del>``/``<ins>``, so overlapping
@@ -267,7 +287,7 @@ def _highlight(text: str, sentence: Span, marks: list[_Mark], edits: list[tuple[
         s, e = max(span.start, lo), min(span.end, hi)
         return (s, e) if s < e else None
 
-    facts = [(r, m) for m in marks if (r := clip(m.span))]
+    facts = [(r, m) for m in marks.near(lo, hi) if (r := clip(m.span))]
     changes = [(r, tag) for span, tag in edits if (r := clip(span))]
     cuts = sorted({lo, hi, *(x for r, _ in facts for x in r), *(x for r, _ in changes for x in r)})
     pieces = []  # (start, end, fact or None, edit tag or None)
@@ -286,9 +306,17 @@ def _highlight(text: str, sentence: Span, marks: list[_Mark], edits: list[tuple[
         runs.append((pieces[i][2], pieces[i:j]))
         i = j
     last = {id(fact): n for n, (fact, _) in enumerate(runs) if fact is not None}
+    # A fact hidden everywhere under another one (the same words as entity and quote) still
+    # needs its anchor: an empty one just before the run where it starts.
+    hidden: dict[int, list[str]] = {}
+    for (start, _), m in facts:
+        if id(m) not in last:
+            at = next(n for n, (_, run) in enumerate(runs) if run[0][0] <= start < run[-1][1])
+            hidden.setdefault(at, []).append(m.anchor)
     out: list[str] = []
     anchored: set[str] = set()
     for n, (fact, run) in enumerate(runs):
+        out += [f'<span class="alias" id="{anchor}"></span>' for anchor in hidden.get(n, [])]
         inner = _edits(text, run)
         if fact is None:
             out.append(inner)

@@ -1,4 +1,6 @@
-"""The side-by-side HTML page of ``dedup compare``: one self-contained file, no script.
+"""The HTML pages: ``dedup compare``'s side by side, and ``dedup scan``'s overview holding the
+comparisons of its pairs. Each is one self-contained file with no script; both build a
+comparison with the same template macro (``templates/macros.html``).
 
 Article text is untrusted. Every piece of it goes through :func:`markupsafe.escape` (sentences
 with their highlights are built here) or the template's autoescaping; nothing is ever inserted

@@ -170,12 +170,17 @@ class Comparison:
         }
 
 
+def _start(token: Token) -> int:
+    return token.start
+
+
 def _tokens_in(analysis: Analysis, sentences: list[int]) -> list[Token]:
-    starts = [t.start for t in analysis.tokens]
+    tokens = analysis.tokens
     out: list[Token] = []
     for i in sentences:
         span = analysis.sentences[i]
-        out += analysis.tokens[bisect.bisect_left(starts, span.start) : bisect.bisect_left(starts, span.end)]
+        start = bisect.bisect_left(tokens, span.start, key=_start)
+        out += tokens[start : bisect.bisect_left(tokens, span.end, lo=start, key=_start)]
     return out
 
 

@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dedup import __version__
-from dedup.api import check, compare, index_add, index_remove, index_stats, scan
+from dedup.api import ScanResult, check, compare, index_add, index_remove, index_stats, scan
 from dedup.model import Article, Relation
 from dedup.output import write_text
 from dedup.read import InputError, ReadResult, read_paths
@@ -58,8 +58,8 @@ class Format(StrEnum):
     json = "json"
 
 
-class CompareFormat(StrEnum):
-    """``compare`` also writes a self-contained side-by-side HTML page."""
+class PageFormat(StrEnum):
+    """``scan`` and ``compare`` also write a self-contained HTML page."""
 
     text = "text"
     json = "json"
@@ -146,7 +146,12 @@ def main(
 def scan_command(
     paths: PathsArgument,
     min_relation: Annotated[str, _relation_option("Cluster pairs at this relation or stronger")] = "rewrite",
-    fmt: FormatOption = Format.text,
+    fmt: Annotated[
+        PageFormat,
+        typer.Option(
+            "--format", "-f", help="Report format: text, json, or html (one page; each pair opens its comparison)."
+        ),
+    ] = PageFormat.text,
     output: OutputOption = None,
     skip_bad: SkipBadOption = False,
 ) -> None:
@@ -252,9 +257,9 @@ def compare_command(
     a: Annotated[str, typer.Argument(help="The first article: a file, or '-' for one JSONL record on stdin.")],
     b: Annotated[str, typer.Argument(help="The second article.")],
     fmt: Annotated[
-        CompareFormat,
+        PageFormat,
         typer.Option("--format", "-f", help="Report format: text, json, or html (one self-contained page)."),
-    ] = CompareFormat.text,
+    ] = PageFormat.text,
     output: OutputOption = None,
 ) -> None:
     """Compare two articles: relation and scores, facts shared, one-sided and in conflict, aligned sentences."""
@@ -282,7 +287,7 @@ def _append_step_summary(markdown: str, path: Path) -> None:
 
 def _emit(
     result: Any,
-    fmt: Format | CompareFormat | CheckFormat,
+    fmt: Format | PageFormat | CheckFormat,
     output: Path | None,
     render_text: Callable[[Any, Console], None],
 ) -> None:
@@ -290,7 +295,7 @@ def _emit(
     if fmt == "json":
         rendered = json_report.render(result)
     elif fmt == "html":
-        rendered = html_report.render(result)
+        rendered = html_report.render_scan(result) if isinstance(result, ScanResult) else html_report.render(result)
     elif fmt in CI_RENDERERS:
         rendered = CI_RENDERERS[fmt](result)
     else:

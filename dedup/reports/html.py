@@ -1,4 +1,6 @@
-"""The side-by-side HTML page of ``dedup compare``: one self-contained file, no script.
+"""The HTML pages: ``dedup compare``'s side by side, and ``dedup scan``'s overview holding the
+comparisons of its pairs. Each is one self-contained file with no script; both build a
+comparison with the same template macro (``templates/macros.html``).
 
 Article text is untrusted. Every piece of it goes through :func:`markupsafe.escape` (sentences
 with their highlights are built here) or the template's autoescaping; nothing is ever inserted
@@ -8,6 +10,7 @@ raw. The Content-Security-Policy forbids scripts, external requests and every im
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -15,14 +18,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
-from dedup.api import Comparison
+from dedup.api import Comparison, ScanResult, compare
+from dedup.corpus import Corpus
 from dedup.facts import Fact
 from dedup.model import Span
-from dedup.normalise import Analysis
+from dedup.normalise import Analysis, analyse_all
+from dedup.reports.text import SCORE_ORDER, SHOWN_SCORES
 
 CSP = Markup("default-src 'none'; style-src 'unsafe-inline'; img-src data:")  # a constant: not escaped
-SCORE_ORDER = ("jaccard", "containment", "phrases", "fuzzy", "coverage", "loose_coverage", "order", "cosine", "facts")
-KIND_MARK = {"number": "#", "date": "d", "entity": "e", "quote": "q"}
+MAX_COMPARISONS = 100  # side-by-side comparisons embedded in a scan page; the rest are listed only
+FOLD_AFTER = 12  # facts listed before the rest of a panel section folds into <details>
 
 _env = Environment(
     loader=PackageLoader("dedup", "templates"),
@@ -45,6 +50,25 @@ class _Mark:
 
 
 @dataclass(slots=True)
+class _Marks:
+    """One side's highlighted facts sorted by start, so a sentence finds its own without scanning all."""
+
+    marks: list[_Mark]
+    starts: list[int]
+    longest: int
+
+    @classmethod
+    def of(cls, marks: list[_Mark]) -> _Marks:
+        marks = sorted(marks, key=lambda m: m.span.start)
+        longest = max((m.span.end - m.span.start for m in marks), default=0)
+        return cls(marks, [m.span.start for m in marks], longest)
+
+    def near(self, lo: int, hi: int) -> list[_Mark]:
+        """Every mark that may overlap ``[lo, hi)`` (and a few that end before it)."""
+        return self.marks[bisect_left(self.starts, lo - self.longest) : bisect_left(self.starts, hi)]
+
+
+@dataclass(slots=True)
 class _Entry:
     """One line of the facts panel."""
 
@@ -58,6 +82,58 @@ class _Entry:
 
 def render(c: Comparison) -> str:
     """The whole page for one comparison."""
+    view = comparison_view(c)
+    return _env.get_template("compare.html").render(csp=CSP, lang=view["lang"], c=view)
+
+
+def render_scan(result: ScanResult, *, limit: int = MAX_COMPARISONS, corpus: Corpus | None = None) -> str:
+    """The overview page of a scan: summary, clusters, pairs, and the side-by-side comparison of
+    the first ``limit`` pairs (strongest first) in sections of the same page.
+
+    Each comparison uses the batch's term rarity (``corpus``, built from the scan's articles when
+    not given), so its verdict is the one in the pairs table.
+    """
+    analyses = analyse_all(result.articles)
+    corpus = corpus or Corpus.from_analyses(analyses)
+    by_id = {a.id: a for a in result.articles}
+    embedded = {(p.a, p.b): n for n, p in enumerate(result.pairs[:limit], 1)}
+    comparisons = [
+        comparison_view(compare(by_id[p.a], by_id[p.b], corpus=corpus), f"c{n}-")
+        for n, p in enumerate(result.pairs[:limit], 1)
+    ]
+    languages = {a.language for a in analyses}
+    pairs = [
+        {
+            "n": n,
+            "a": p.a,
+            "b": p.b,
+            "relation": p.relation.label,
+            "score": p.score,
+            "scores": [p.scores.get(k) for k in SHOWN_SCORES],
+            "embedded": n <= limit,
+        }
+        for n, p in enumerate(result.pairs, 1)
+    ]
+    clusters = [
+        {"members": c.members, "pairs": [(embedded.get((p.a, p.b)), p) for p in c.pairs]} for c in result.clusters
+    ]
+    return _env.get_template("scan.html").render(
+        csp=CSP,
+        lang=languages.pop() if len(languages) == 1 else "und",
+        summary=result.to_dict()["summary"],
+        min_relation=result.min_relation.label,
+        skipped=result.skipped,
+        clusters=clusters,
+        pairs=pairs,
+        score_names=list(SHOWN_SCORES.values()),
+        comparisons=comparisons,
+        limit=limit,
+    )
+
+
+def comparison_view(c: Comparison, prefix: str = "") -> dict[str, Any]:
+    """What the ``comparison`` macro shows of one comparison; every id in it starts with ``prefix``
+    so that several comparisons can share a page."""
     marks: dict[str, list[_Mark]] = {"a": [], "b": []}
     seen: dict[tuple[str, int], str] = {}  # (side, id(fact)) -> anchor
 
@@ -66,7 +142,7 @@ def render(c: Comparison) -> str:
         for f in facts:
             key = (side, id(f))
             if key not in seen:
-                seen[key] = f"{side}-f{len(marks[side])}"
+                seen[key] = f"{prefix}{side}-f{len(marks[side])}"
                 marks[side].append(_Mark(f.span, f.kind, seen[key], entry, status))
             out.append((seen[key], f.text))
         return out
@@ -76,7 +152,7 @@ def render(c: Comparison) -> str:
     n = 0
     conflicts = []
     for conflict in d.conflicts:
-        e = _Entry(f"fact-{n}", conflict.kind, conflict.slot or conflict.kind, note=conflict.reason)
+        e = _Entry(f"{prefix}fact-{n}", conflict.kind, conflict.slot or conflict.kind, note=conflict.reason)
         e.a = occurrences("a", conflict.a, e.id, "conflict")
         e.b = occurrences("b", conflict.b, e.id, "conflict")
         conflicts.append(e)
@@ -91,7 +167,7 @@ def render(c: Comparison) -> str:
         status = "shared" if key == "shared" else "only"
         for g in groups:
             surface = (g.a or g.b)[0].text
-            e = _Entry(f"fact-{n}", g.kind, surface)
+            e = _Entry(f"{prefix}fact-{n}", g.kind, surface)
             e.a = occurrences("a", g.a, e.id, status)
             e.b = occurrences("b", g.b, e.id, status)
             entries.append(e)
@@ -99,27 +175,26 @@ def render(c: Comparison) -> str:
         sections.append((key, title, entries))
 
     v = c.verdict
-    scores = [(k, v.scores[k]) for k in SCORE_ORDER if v.scores.get(k) is not None]
-    gap = v.scores.get("date_gap_days")
     lang_a, lang_b = c.a.language or "und", c.b.language or "und"
-    return _env.get_template("compare.html").render(
-        csp=CSP,
-        lang=lang_a if lang_a == lang_b else "und",
-        lang_a=lang_a,
-        lang_b=lang_b,
-        a=_side(c.a),
-        b=_side(c.b),
-        relation=v.relation.label,
-        score=v.score,
-        scores=scores,
-        date_gap=gap,
-        sections=sections,
-        kind_mark=KIND_MARK,
-        rows=_rows(c, marks),
-        pairs=len(c.alignment.pairs),
-        only_a=len(c.alignment.only_a),
-        only_b=len(c.alignment.only_b),
-    )
+    return {
+        "prefix": prefix,
+        "lang": lang_a if lang_a == lang_b else "und",
+        "lang_a": lang_a,
+        "lang_b": lang_b,
+        "a": _side(c.a),
+        "b": _side(c.b),
+        "relation": v.relation.label,
+        "score": v.score,
+        "scores": [(k, v.scores[k]) for k in SCORE_ORDER if v.scores.get(k) is not None],
+        "date_gap": v.scores.get("date_gap_days"),
+        "sections": sections,
+        "fold": FOLD_AFTER,
+        "rows": _rows(c, {side: _Marks.of(m) for side, m in marks.items()}, prefix),
+        "pairs": len(c.alignment.pairs),
+        "moved": sum(p.moved for p in c.alignment.pairs),
+        "only_a": len(c.alignment.only_a),
+        "only_b": len(c.alignment.only_b),
+    }
 
 
 def _side(analysis: Analysis) -> dict[str, Any]:
@@ -127,12 +202,13 @@ def _side(analysis: Analysis) -> dict[str, Any]:
     return {"id": article.id, "title": article.title, "source": article.source, "date": article.date}
 
 
-def _rows(c: Comparison, marks: dict[str, list[_Mark]]) -> list[dict[str, Any]]:
+def _rows(c: Comparison, marks: dict[str, _Marks], prefix: str) -> list[dict[str, Any]]:
     """One row per aligned pair and per unaligned sentence, in reading order.
 
     Pairs go in A's order. Before each pair come the sentences of A found only in A that precede
     it, then those of B that precede it in B (unless the pair was moved, so out of B's order);
-    whatever is left closes the page.
+    whatever is left closes the page. A moved pair also leaves a "moved" row where B tells it,
+    and the two rows link to each other.
     """
     al = c.alignment
     edits_a: list[list[tuple[Span, str]]] = []
@@ -142,7 +218,9 @@ def _rows(c: Comparison, marks: dict[str, list[_Mark]]) -> list[dict[str, Any]]:
         edits_a.append([(e.a, "del") for e in edits if e.a is not None])
         edits_b.append([(e.b, "ins") for e in edits if e.b is not None])
     order = sorted(range(len(al.pairs)), key=lambda n: min(al.pairs[n].a))
-    pending_a, pending_b = sorted(al.only_a), sorted(al.only_b)
+    pending_a = sorted(al.only_a)
+    # B's side in B's order: its unaligned sentences (pair None) and the places of moved pairs
+    pending_b = sorted([(j, None) for j in al.only_b] + [(min(p.b), n) for n, p in enumerate(al.pairs) if p.moved])
     rows: list[dict[str, Any]] = []
 
     def lone(side: str, i: int) -> dict[str, Any]:
@@ -150,34 +228,54 @@ def _rows(c: Comparison, marks: dict[str, list[_Mark]]) -> list[dict[str, Any]]:
         cell = {"numbers": [i + 1], "html": _sentences(analysis, [i], marks[side], [])}
         return {"kind": f"only-{side}", side: cell}
 
+    def b_row(j: int, n: int | None) -> dict[str, Any]:
+        if n is None:
+            return lone("b", j)
+        pair = al.pairs[n]
+        return {
+            "kind": "moved-from",
+            "id": f"{prefix}moved-{n}",
+            "pair": f"{prefix}pair-{n}",
+            "a": [i + 1 for i in pair.a],
+            "b": [k + 1 for k in pair.b],
+        }
+
     for n in order:
         pair = al.pairs[n]
         while pending_a and pending_a[0] < min(pair.a):
             rows.append(lone("a", pending_a.pop(0)))
         if not pair.moved:
-            while pending_b and pending_b[0] < min(pair.b):
-                rows.append(lone("b", pending_b.pop(0)))
+            while pending_b and pending_b[0][0] < min(pair.b):
+                rows.append(b_row(*pending_b.pop(0)))
         rows.append(
             {
                 "kind": "pair",
-                "moved": pair.moved,
+                "id": f"{prefix}pair-{n}",
+                "moved": f"{prefix}moved-{n}" if pair.moved else None,
                 "similarity": pair.similarity,
                 "a": {"numbers": [i + 1 for i in pair.a], "html": _sentences(c.a, pair.a, marks["a"], edits_a[n])},
                 "b": {"numbers": [j + 1 for j in pair.b], "html": _sentences(c.b, pair.b, marks["b"], edits_b[n])},
             }
         )
-    rows += [lone("a", i) for i in pending_a] + [lone("b", j) for j in pending_b]
+    rows += [lone("a", i) for i in pending_a] + [b_row(*item) for item in pending_b]
+    # Say which way a link between a moved pair and its place in B goes.
+    position = {row["id"]: k for k, row in enumerate(rows) if "id" in row}
+    for row in rows:
+        if row["kind"] == "moved-from":
+            row["above"] = position[row["pair"]] < position[row["id"]]
+        elif row.get("moved"):
+            row["above"] = position[row["moved"]] < position[row["id"]]
     return rows
 
 
-def _sentences(analysis: Analysis, indices: list[int], marks: list[_Mark], edits: list[tuple[Span, str]]) -> Markup:
+def _sentences(analysis: Analysis, indices: list[int], marks: _Marks, edits: list[tuple[Span, str]]) -> Markup:
     return Markup(" ").join(_highlight(analysis.article.text, analysis.sentences[i], marks, edits) for i in indices)
 
 
 _LABEL = {"del": "deleted: ", "ins": "inserted: "}
 
 
-def _highlight(text: str, sentence: Span, marks: list[_Mark], edits: list[tuple[Span, str]]) -> Markup:
+def _highlight(text: str, sentence: Span, marks: _Marks, edits: list[tuple[Span, str]]) -> Markup:
     """One sentence as HTML, its text split at every fact and edit boundary and every piece escaped.
 
     Facts are the outer ``<mark>`` runs and edits the inner ``<del>``/``<ins>``, so overlapping
@@ -191,7 +289,7 @@ def _highlight(text: str, sentence: Span, marks: list[_Mark], edits: list[tuple[
         s, e = max(span.start, lo), min(span.end, hi)
         return (s, e) if s < e else None
 
-    facts = [(r, m) for m in marks if (r := clip(m.span))]
+    facts = [(r, m) for m in marks.near(lo, hi) if (r := clip(m.span))]
     changes = [(r, tag) for span, tag in edits if (r := clip(span))]
     cuts = sorted({lo, hi, *(x for r, _ in facts for x in r), *(x for r, _ in changes for x in r)})
     pieces = []  # (start, end, fact or None, edit tag or None)
@@ -210,9 +308,17 @@ def _highlight(text: str, sentence: Span, marks: list[_Mark], edits: list[tuple[
         runs.append((pieces[i][2], pieces[i:j]))
         i = j
     last = {id(fact): n for n, (fact, _) in enumerate(runs) if fact is not None}
+    # A fact hidden everywhere under another one (the same words as entity and quote) still
+    # needs its anchor: an empty one just before the run where it starts.
+    hidden: dict[int, list[str]] = {}
+    for (start, _), m in facts:
+        if id(m) not in last:
+            at = next(n for n, (_, run) in enumerate(runs) if run[0][0] <= start < run[-1][1])
+            hidden.setdefault(at, []).append(m.anchor)
     out: list[str] = []
     anchored: set[str] = set()
     for n, (fact, run) in enumerate(runs):
+        out += [f'<span class="alias" id="{anchor}"></span>' for anchor in hidden.get(n, [])]
         inner = _edits(text, run)
         if fact is None:
             out.append(inner)

@@ -22,7 +22,13 @@ _STYLE = {
     "related": "dim",
 }
 # Score name -> column header, short enough for an 80-column terminal.
-_SHOWN = {"containment": "contain", "phrases": "phrase", "coverage": "align", "cosine": "cosine", "facts": "facts"}
+SHOWN_SCORES = {
+    "containment": "contain",
+    "phrases": "phrase",
+    "coverage": "align",
+    "cosine": "cosine",
+    "facts": "facts",
+}
 
 
 def _count(n: int, noun: str) -> str:
@@ -54,11 +60,11 @@ def render_scan(result: ScanResult, console: Console) -> None:
     table.add_column("b", no_wrap=True)
     table.add_column("relation", no_wrap=True)
     table.add_column("score", justify="right")
-    for header in _SHOWN.values():
+    for header in SHOWN_SCORES.values():
         table.add_column(header, justify="right")
     for p in result.pairs:
         label = p.relation.label
-        cells = [f"{p.scores[k]:.2f}" if p.scores.get(k) is not None else "–" for k in _SHOWN]
+        cells = [f"{p.scores[k]:.2f}" if p.scores.get(k) is not None else "–" for k in SHOWN_SCORES]
         table.add_row(escape(p.a), escape(p.b), f"[{_STYLE.get(label, '')}]{label}[/]", f"{p.score:.2f}", *cells)
     console.print()
     console.print(table)
@@ -66,7 +72,7 @@ def render_scan(result: ScanResult, console: Console) -> None:
 
 # --- compare -----------------------------------------------------------------------------
 
-_SCORE_ORDER = ("jaccard", "containment", "phrases", "fuzzy", "coverage", "loose_coverage", "order", "cosine", "facts")
+SCORE_ORDER = ("jaccard", "containment", "phrases", "fuzzy", "coverage", "loose_coverage", "order", "cosine", "facts")
 
 
 def _facts(facts: list[Fact]) -> str:
@@ -98,7 +104,7 @@ def render_compare(c: Comparison, console: Console) -> None:
     head.append(label, style=_STYLE.get(label, ""))
     head.append(f" (score {v.score:.2f})")
     console.print(head)
-    scores = [f"{k} {v.scores[k]:.2f}" for k in _SCORE_ORDER if v.scores.get(k) is not None]
+    scores = [f"{k} {v.scores[k]:.2f}" for k in SCORE_ORDER if v.scores.get(k) is not None]
     if v.scores.get("date_gap_days") is not None:
         scores.append(f"date gap {v.scores['date_gap_days']:.0f} days")
     console.print(Text(" · ".join(scores), style="dim"))

@@ -1051,15 +1051,16 @@ def entity_facts(analysis: Analysis, spans: Iterable[tuple[int, int, str]]) -> l
     """Entity facts for names another recogniser found, as ``(start, end, type)`` character spans.
 
     The names get the values ours get (gazetteer aliases, folding, a bare surname resolved to the
-    full name), so the two can be compared or merged; a leading lowercase article or elision
-    ("la France", "l'Élysée") is left out of the span, as ours leave it.
+    full name), so the two can be compared or merged.
     """
     doc = _Doc(analysis)
     names = []
     for start, end, kind in spans:
         first, last = doc.token_at(start), doc.token_at(end) - 1
+        # Function words the heuristic leaves out of names too: "la France", "l'Élysée", "Les" opening a clause.
         while first <= last and (
-            doc.toks[first].elided or (doc.toks[first].norm in doc.stop and not doc.toks[first].upper)
+            doc.toks[first].elided
+            or (doc.toks[first].norm in doc.stop and (not doc.toks[first].upper or doc.initial[first]))
         ):
             first += 1
         if first > last:

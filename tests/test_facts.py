@@ -1,7 +1,7 @@
 import pytest
 
 from bench.fact_scores import load_expected, score_facts
-from dedup.facts import KINDS, Fact, extract_facts
+from dedup.facts import KINDS, Fact, entity_facts, extract_facts
 from dedup.model import Article
 from dedup.normalise import analyse
 
@@ -224,6 +224,38 @@ def test_quotes_with_speakers_before_and_after():
     )
     quotes = [f for f in facts if f.kind == "quote"]
     assert [q.speaker for q in quotes] == ["macron", "giorgia meloni", "une source diplomatique"]
+
+
+def test_names_from_another_recogniser_get_our_values():
+    text = "Emmanuel Macron a quitté la France pour Kiev. Les Européens attendent, dit l'Élysée. Macron rentre."
+    article = Article("t", text, language="fr")
+
+    def span(surface: str, kind: str, nth: int = 0) -> tuple[int, int, str]:
+        start = -1
+        for _ in range(nth + 1):
+            start = text.index(surface, start + 1)
+        return start, start + len(surface), kind
+
+    spans = [
+        span("Emmanuel Macron", "person"),
+        span("la France", "place"),
+        span("Kiev.", "place"),  # a recogniser's span may take punctuation along
+        span("Les Européens", "other"),
+        span("l'Élysée", "place"),
+        span("Macron", "person", 1),
+        span(" ", "place"),  # no word at all: nothing
+    ]
+    facts = entity_facts(analyse(article), spans)
+    assert [(f.text, f.value, f.slot) for f in facts] == [
+        ("Emmanuel Macron", "emmanuel macron", "person"),
+        ("France", "france", "place"),
+        ("Kiev", "kyiv", "place"),
+        ("Européens", "europeens", "other"),
+        ("Élysée", "elysee", "place"),  # the recogniser's type is kept
+        ("Macron", "emmanuel macron", "person"),
+    ]
+    ours = {f.value for f in extract_facts(analyse(article)) if f.kind == "entity"}
+    assert ours == {f.value for f in facts}
 
 
 # --- English -------------------------------------------------------------------------------

@@ -200,12 +200,9 @@ def corpus(extractors: dict[str, Extractor], sample: int, examples: int) -> None
         for side, mine, other in (("heuristic", a, b), ("spaCy", b, a)):
             for value in sorted(mine.keys() - other.keys()):
                 seen_only[side][mine[value].slot] += 1
-                if len(samples[side]) < examples * 4:
-                    fact = mine[value]
-                    context = analysis.article.text[max(0, fact.span.start - 40) : fact.span.end + 40]
-                    samples[side].append(
-                        f"{analysis.article.id}: [{fact.text}] {fact.slot} … {' '.join(context.split())}"
-                    )
+                fact = mine[value]
+                context = " ".join(analysis.article.text[max(0, fact.span.start - 40) : fact.span.end + 40].split())
+                samples[side].append(f"{analysis.article.id}: [{fact.text}] {fact.slot} … {context}")
         only_heuristic += len(a.keys() - b.keys())
         only_spacy += len(b.keys() - a.keys())
     values = both + only_heuristic + only_spacy

@@ -1063,6 +1063,8 @@ def entity_facts(analysis: Analysis, spans: Iterable[tuple[int, int, str]]) -> l
             or (doc.toks[first].norm in doc.stop and (not doc.toks[first].upper or doc.initial[first]))
         ):
             first += 1
+        while first < last and doc.toks[first].norm in _TITLES:  # "Mme Foran", "président Macron", as ours
+            first += 1
         if first > last:
             continue
         hit = _GAZETTEER_TABLE.get(_words(doc.toks[first : last + 1]))

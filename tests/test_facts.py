@@ -227,7 +227,7 @@ def test_quotes_with_speakers_before_and_after():
 
 
 def test_names_from_another_recogniser_get_our_values():
-    text = "Emmanuel Macron a quitté la France pour Kiev. Les Européens attendent, dit l'Élysée. Macron rentre."
+    text = "Emmanuel Macron a quitté la France pour Kiev. Les Européens attendent, dit l'Élysée. M. Macron rentre."
     article = Article("t", text, language="fr")
 
     def span(surface: str, kind: str, nth: int = 0) -> tuple[int, int, str]:
@@ -242,7 +242,7 @@ def test_names_from_another_recogniser_get_our_values():
         span("Kiev.", "place"),  # a recogniser's span may take punctuation along
         span("Les Européens", "other"),
         span("l'Élysée", "place"),
-        span("Macron", "person", 1),
+        span("M. Macron", "person"),
         span(" ", "place"),  # no word at all: nothing
     ]
     facts = entity_facts(analyse(article), spans)

@@ -1063,7 +1063,8 @@ def entity_facts(analysis: Analysis, spans: Iterable[tuple[int, int, str]]) -> l
             or (doc.toks[first].norm in doc.stop and (not doc.toks[first].upper or doc.initial[first]))
         ):
             first += 1
-        while first < last and doc.toks[first].norm in _TITLES:  # "Mme Foran", "président Macron", as ours
+        # "Mme Foran", "président Macron" lose their title as ours do; "ministre de la Justice" stays whole.
+        while first < last and doc.toks[first].norm in _TITLES and doc.toks[first + 1].upper:
             first += 1
         if first > last:
             continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -1077,6 +1078,34 @@ def _finish(doc: _Doc, names: list[_Name]) -> list[Fact]:
         if name.kind != "other":
             kinds.setdefault(name.value, name.kind)
     return [doc.fact("entity", n.start, n.end, n.value, kinds.get(n.value, n.kind)) for n in kept]
+
+
+def entity_facts(analysis: Analysis, spans: Iterable[tuple[int, int, str]]) -> list[Fact]:
+    """Entity facts for names another recogniser found, as ``(start, end, type)`` character spans.
+
+    The names get the values ours get (gazetteer aliases, folding, a bare surname resolved to the
+    full name), so the two can be compared or merged.
+    """
+    doc = _Doc(analysis)
+    names = []
+    for start, end, kind in spans:
+        first, last = doc.token_at(start), doc.token_at(end) - 1
+        # Function words the heuristic leaves out of names too: "la France", "l'Élysée", "Les" opening a clause.
+        while first <= last and (
+            doc.toks[first].elided
+            or (doc.toks[first].norm in doc.stop and (not doc.toks[first].upper or doc.initial[first]))
+        ):
+            first += 1
+        # "Mme Foran", "président Macron" lose their title as ours do; "ministre de la Justice" stays whole.
+        while first < last and doc.toks[first].norm in _TITLES and doc.toks[first + 1].upper:
+            first += 1
+        if first > last:
+            continue
+        hit = _GAZETTEER_TABLE.get(_words(doc.toks[first : last + 1]))
+        start, end = doc.toks[first].start, doc.toks[last].end
+        value = hit[0] if hit else _clean(doc.text[start:end])
+        names.append(_Name(start, end, first, last, value, kind, _parts(doc, range(first, last + 1))))
+    return _finish(doc, names)
 
 
 # --- quotes --------------------------------------------------------------------------------

@@ -247,7 +247,7 @@ _DATE_STARTS = frozenset(
     set(_ALL_MONTHS) | set(_WEEKDAYS) | set(_RELATIVE) | set(_DEICTIC) | {"avant", "apres", "veille", "lendemain"}
 )
 _ROLE = re.compile(
-    r"(?:(?P<since>depuis|since)|(?P<until>jusqu['’](?:à|au|en)|until|till)|(?P<before>avant|before)"
+    r"(?:(?P<since>depuis|since)|(?P<until>jusqu['’](?:[àa]|au|en)|until|till)|(?P<before>avant|before)"
     r"|(?P<after>après|after)|(?P<from>dès|à\s+partir\s+d[eu']|from|starting)|(?P<by>d['’]ici|by))"
     r"\s*(?:le\s+|la\s+|l['’]|the\s+|on\s+|in\s+)?$",
     re.IGNORECASE,
@@ -414,12 +414,12 @@ _CURRENCY_AFTER = re.compile(
 _CURRENCY_BEFORE = re.compile(r"(?:\b(?:US|C|A|HK))?(?P<cur>[$€£¥])[ \u00a0]?$")
 _BOUND = re.compile(
     r"(?:(?P<ge>pas\s+moins\s+d(?:e\s+|['’])|au\s+moins\s+|at\s+least\s+|no\s+(?:fewer|less)\s+than\s+)"
-    r"|(?P<approx>environ\s+|près\s+d(?:e\s+|['’])|presque\s+|quelque\s+|autour\s+d(?:e\s+|['’])"
-    r"|approximativement\s+|à\s+peu\s+près\s+|about\s+|around\s+|nearly\s+|almost\s+|roughly\s+"
+    r"|(?P<approx>environ\s+|pr[èe]s\s+d(?:e\s+|['’])|presque\s+|quelque\s+|autour\s+d(?:e\s+|['’])"
+    r"|approximativement\s+|[àa]\s+peu\s+pr[èe]s\s+|about\s+|around\s+|nearly\s+|almost\s+|roughly\s+"
     r"|approximately\s+|some\s+|close\s+to\s+|an\s+estimated\s+)"
     r"|(?P<gt>plus\s+d(?:e\s+|['’])|more\s+than\s+|over\s+)"
     r"|(?P<lt>moins\s+d(?:e\s+|['’])|less\s+than\s+|fewer\s+than\s+|under\s+)"
-    r"|(?P<le>jusqu['’]à\s+|up\s+to\s+))$",
+    r"|(?P<le>jusqu['’][àa]\s+|up\s+to\s+))$",  # capitals often lose their accents
     re.IGNORECASE,
 )
 _BOUND_SIGNS = {"ge": ">=", "approx": "~", "gt": ">", "lt": "<", "le": "<="}

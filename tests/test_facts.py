@@ -156,6 +156,7 @@ def test_precision_and_recall_on_the_seeds(seed_facts):
         ("Il y a environ un an, tout a changé.", "environ un an", "~1 an"),
         ("Des dizaines de milliers de personnes.", "dizaines de milliers de personnes", "~10000s personne"),
         ("La Chine compte 4.634 décès.", "4.634 décès", "4634 deces"),
+        ("- JUSQU'A 5 ANS D'AUTONOMIE -", "JUSQU'A 5 ANS", "<=5 an"),  # capitals without accents
     ],
 )
 def test_french_numbers(text, surface, value):

@@ -304,7 +304,8 @@ def test_straight_quotes_pair_by_their_neighbours():
     """A stray closing mark must not turn every later quotation inside out, and a +nested+ quote
     at the end of a quotation still lets it close."""
     facts = facts_of(
-        "Je ne m'en sors pas\". À l'origine : une anomalie. \"Il s'agit d'une ancienne maison\", explique le notaire.\n\n"
+        "Je ne m'en sors pas\". À l'origine : une anomalie. "
+        "\"Il s'agit d'une ancienne maison\", explique le notaire.\n\n"
         '"Oh regardez ! Pau a fait un magnifique +Citoyen défend ton hôpital !+", montre-t-elle. '
         'Il joue dans " Holy Motors " de Leos Carax.'
     )

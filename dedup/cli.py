@@ -144,7 +144,7 @@ ConfigOption = Annotated[
         is_eager=True,
         callback=_configure,
         dir_okay=False,
-        help="Read settings from this file (a dedup.toml, or a pyproject.toml's [tool.dedup]) "
+        help="Read settings from this file (a dedup.toml, or a pyproject.toml with a tool.dedup table) "
         "instead of the one found upward from the working directory.",
     ),
 ]

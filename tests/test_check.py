@@ -212,7 +212,7 @@ def test_add_pass_adds_a_passing_batch_only(tmp_path, seed_index):
     assert passing.returncode == 0, passing.stderr
     assert f"added 1 article to {seed_index}; it holds 4" in passing.stderr
     assert _held_ids(seed_index) == {"000", "001", "003", "004"}
-    # 002 (a rewrite of 001) fails: the batch, stays out of the index.
+    # 002 (a rewrite of 001) fails: it stays out of the index.
     failing = _dedup("check", _folder(tmp_path, "bad", ["002"]), "--index", seed_index, "--add", "pass")
     assert failing.returncode == 1 and f"not added to {seed_index}: the check failed" in failing.stderr
     assert _held_ids(seed_index) == {"000", "001", "003", "004"}

@@ -194,9 +194,7 @@ def test_a_damaged_index_is_exit_2_with_one_clear_line(tmp_path, seed_articles, 
 
 
 def _dedup(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "dedup", *args], capture_output=True, text=True, check=False, cwd=cwd
-    )
+    return subprocess.run([sys.executable, "-m", "dedup", *args], capture_output=True, text=True, check=False, cwd=cwd)
 
 
 def _held_ids(index):

@@ -15,25 +15,34 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from dedup.corpus import Corpus, document_terms
-from dedup.fingerprint import Settings, fingerprint
+from dedup.fingerprint import Fingerprint, Settings, fingerprint
 from dedup.index import candidate_pairs
 from dedup.model import Article, PairVerdict, Problem, Relation
-from dedup.normalise import analyse, analyse_all, silent
+from dedup.normalise import Analysis, analyse, analyse_all, silent
 from dedup.read import read_paths
 from dedup.score import prepare, verify
 from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated
 
-__all__ = ["CheckResult", "Finding", "Match", "check", "index_add", "index_remove", "index_stats"]
+__all__ = ["Add", "CheckResult", "Finding", "Match", "check", "index_add", "index_remove", "index_stats"]
 
 SCHEMA_VERSION = "1.0"
 MAX_MATCHES = 5  # per new article, strongest first: enough to act on, short enough to read
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PathLike = str | os.PathLike[str]
+
+
+class Add(StrEnum):
+    """When ``check`` adds the batch to the index."""
+
+    NEVER = "never"
+    PASS = "pass"  # only when no article fails: the index then holds what was accepted
+    ALWAYS = "always"
 
 
 @dataclass(slots=True)
@@ -74,6 +83,7 @@ class CheckResult:
     settings: Settings
     candidates: int = 0
     skipped: list[Problem] = field(default_factory=list)
+    added: AddResult | None = None  # what ``add`` put in the index, None when it added nothing
 
     @property
     def failures(self) -> list[Finding]:
@@ -163,6 +173,7 @@ def check(
     index_path: PathLike = DEFAULT_PATH,
     *,
     fail_on: Relation = Relation.REWRITE,
+    add: Add | str = Add.NEVER,
     settings: Settings = Settings(),
     lock_timeout: float = LOCK_TIMEOUT,
     progress: Progress | None = None,
@@ -173,12 +184,21 @@ def check(
     bands as :func:`dedup.api.scan`; each is verified with term rarity from the index plus
     the batch. An indexed article with the id of a new one is not compared with it (the new
     version replaces it).
+
+    ``add``: ``"pass"`` adds the batch to the index (creating it when missing) when no
+    article fails, ``"always"`` whatever the verdict; ``CheckResult.added`` says what it added.
     """
     report = progress or silent
     analyses = analyse_all(articles, report)
     fps = [fingerprint(a, settings) for a in analyses]
     ids = [a.id for a in articles]
-    with translated(index_path), Store.open(index_path, settings=settings, lock_timeout=lock_timeout) as store:
+    add = Add(add)
+    # When adding, one write connection covers the check and the add (and creates a missing
+    # index), so no other writer can slip a duplicate in between.
+    with (
+        translated(index_path),
+        Store.open(index_path, settings=settings, write=add is not Add.NEVER, lock_timeout=lock_timeout) as store,
+    ):
         indexed = store.count()
         against_index = store.candidates(fps, ids)
         stored = store.articles({doc for _, doc in against_index})
@@ -187,14 +207,33 @@ def check(
         wanted = set().union(*batch_terms, *(document_terms(a) for a in old.values()))
         df = store.document_frequencies(wanted)
         replaced = len(store.present(ids))
-    for terms in batch_terms:
-        df.update(terms)
-    corpus = Corpus(Counter(df), indexed - replaced + len(articles))
+        for terms in batch_terms:
+            df.update(terms)
+        corpus = Corpus(Counter(df), indexed - replaced + len(articles))
+        findings, total = _verify(analyses, old, against_index, fps, corpus, settings, report)
+        result = CheckResult(
+            list(articles), findings, fail_on, str(Path(index_path)), indexed, settings, candidates=total
+        )
+        if add is Add.ALWAYS or (add is Add.PASS and not result.failed):
+            result.added = store.add(analyses, fps)
+    return result
 
+
+def _verify(
+    analyses: Sequence[Analysis],
+    old: dict[int, Analysis],
+    against_index: list[tuple[int, int]],
+    fps: Sequence[Fingerprint],
+    corpus: Corpus,
+    settings: Settings,
+    report: Progress,
+) -> tuple[list[Finding], int]:
+    """Verify the candidates against the index and within the batch: each new article's
+    strongest matches, and the number of candidates verified."""
     prepared = [prepare(a, settings.shingle_size) for a in analyses]
     prepared_old = {doc: prepare(a, settings.shingle_size) for doc, a in old.items()}
     within = candidate_pairs(fps, settings.salient_min_jaccard)
-    matches: list[list[Match]] = [[] for _ in articles]
+    matches: list[list[Match]] = [[] for _ in analyses]
     total = len(against_index) + len(within)
     done = 0
     for pos, doc in against_index:
@@ -212,15 +251,7 @@ def check(
         done += 1
         report("verifying", done, total)
     findings = []
-    for article, found in zip(articles, matches, strict=True):
+    for analysis, found in zip(analyses, matches, strict=True):
         found.sort(key=lambda m: (-m.verdict.relation, -m.verdict.score, m.id))
-        findings.append(Finding(article.id, found[:MAX_MATCHES]))
-    return CheckResult(
-        list(articles),
-        findings,
-        fail_on,
-        str(Path(index_path)),
-        indexed,
-        settings,
-        candidates=total,
-    )
+        findings.append(Finding(analysis.article.id, found[:MAX_MATCHES]))
+    return findings, total

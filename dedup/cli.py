@@ -21,7 +21,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dedup import __version__
+from dedup import config as configuration
 from dedup.api import ScanResult, check, compare, index_add, index_remove, index_stats, scan
+from dedup.check import Add
 from dedup.model import Article, Relation
 from dedup.output import write_text
 from dedup.read import InputError, ReadResult, read_paths
@@ -32,7 +34,7 @@ from dedup.reports import json as json_report
 from dedup.reports import junit as junit_report
 from dedup.reports import sarif as sarif_report
 from dedup.reports import text as text_report
-from dedup.store import DEFAULT_PATH, StoreError
+from dedup.store import DEFAULT_PATH, AddResult, StoreError
 
 app = typer.Typer(
     help="Find near-duplicate news articles and reports of the same event.",
@@ -66,16 +68,8 @@ class PageFormat(StrEnum):
     html = "html"
 
 
-class CheckFormat(StrEnum):
-    """``check`` also speaks the formats CI platforms read."""
-
-    text = "text"
-    json = "json"
-    jsonl = "jsonl"
-    github = "github"
-    junit = "junit"
-    sarif = "sarif"
-    gitlab = "gitlab"
+# ``check`` also speaks the formats CI platforms read; the configuration file checks the same list.
+CheckFormat = StrEnum("CheckFormat", [(f, f) for f in configuration.FORMATS])  # type: ignore[misc]
 
 
 # Renderers of the CI formats: each takes a CheckResult and returns the whole report.
@@ -105,14 +99,63 @@ IndexOption = Annotated[
     Path, typer.Option("--index", envvar="DEDUP_INDEX", help="The index file (DuckDB).", show_default=True)
 ]
 SkipBadOption = Annotated[
-    bool, typer.Option("--skip-bad", help="Skip unreadable articles with a counted warning instead of stopping.")
+    bool,
+    typer.Option(
+        "--skip-bad",
+        envvar="DEDUP_SKIP_BAD",
+        help="Skip unreadable articles with a counted warning instead of stopping.",
+    ),
 ]
 PathsArgument = Annotated[list[str], typer.Argument(help="Files or folders of articles; '-' reads JSONL from stdin.")]
 
+# The configuration keys each command takes, and the parameter each one sets.
+CONFIGURED = {
+    "scan": {"min_relation": "min_relation", "skip_bad": "skip_bad"},
+    "check": {"index": "index", "fail_on": "fail_on", "format": "fmt", "add": "add", "skip_bad": "skip_bad"},
+    "add": {"index": "index", "skip_bad": "skip_bad"},
+    "remove": {"index": "index"},
+    "stats": {"index": "index"},
+}
 
-def _relation_option(what: str) -> Any:
+
+def _configure(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """Eager callback of ``--config`` and ``--isolated``: once both are known, the file's values
+    become the command's defaults (click's ``default_map``), which options and environment
+    variables override."""
+    ctx.meta[f"dedup.{param.name}"] = value
+    if not {"dedup.config", "dedup.isolated"} <= ctx.meta.keys() or ctx.resilient_parsing:
+        return value
+    path, isolated = ctx.meta["dedup.config"], ctx.meta["dedup.isolated"]
+    if path is not None and isolated:
+        raise _fail("--config and --isolated contradict each other: give one")
+    try:
+        found = configuration.Config() if isolated else configuration.load(path) if path else configuration.discover()
+    except configuration.ConfigError as e:
+        raise _fail(str(e)) from None
+    wanted = CONFIGURED[ctx.command.name or ""]
+    ctx.default_map = {wanted[k]: v for k, v in found.values.items() if k in wanted}
+    return value
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        is_eager=True,
+        callback=_configure,
+        dir_okay=False,
+        help="Read settings from this file (a dedup.toml, or a pyproject.toml with a tool.dedup table) "
+        "instead of the one found upward from the working directory.",
+    ),
+]
+IsolatedOption = Annotated[
+    bool, typer.Option("--isolated", is_eager=True, callback=_configure, help="Ignore configuration files.")
+]
+
+
+def _relation_option(what: str, envvar: str) -> Any:
     choices = ", ".join(r.label for r in sorted(Relation, reverse=True) if r > Relation.UNRELATED)
-    return typer.Option(help=f"{what}: {choices}.")
+    return typer.Option(envvar=envvar, help=f"{what}: {choices}.")
 
 
 def _relation(value: str) -> Relation:
@@ -145,7 +188,9 @@ def main(
 @app.command("scan")
 def scan_command(
     paths: PathsArgument,
-    min_relation: Annotated[str, _relation_option("Cluster pairs at this relation or stronger")] = "rewrite",
+    min_relation: Annotated[
+        str, _relation_option("Cluster pairs at this relation or stronger", "DEDUP_MIN_RELATION")
+    ] = "rewrite",
     fmt: Annotated[
         PageFormat,
         typer.Option(
@@ -154,6 +199,8 @@ def scan_command(
     ] = PageFormat.text,
     output: OutputOption = None,
     skip_bad: SkipBadOption = False,
+    config: ConfigOption = None,
+    isolated: IsolatedOption = False,
 ) -> None:
     """Group duplicates, rewrites and same-event reports in a batch of articles."""
     relation = _relation(min_relation)
@@ -169,22 +216,37 @@ def check_command(
     paths: PathsArgument,
     index: IndexOption = DEFAULT_PATH,
     fail_on: Annotated[
-        str, _relation_option("Exit 1 when a new article matches another at this relation or stronger")
+        str, _relation_option("Exit 1 when a new article matches another at this relation or stronger", "DEDUP_FAIL_ON")
     ] = "rewrite",
+    add: Annotated[
+        Add,
+        typer.Option(
+            "--add",
+            envvar="DEDUP_ADD",
+            help="Add the batch to the index (created when missing): --add=pass when no article fails, "
+            "--add=always whatever the verdict.",
+        ),
+    ] = Add.NEVER,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when articles fail the check.")] = False,
-    fmt: CheckFormatOption = CheckFormat.text,
+    fmt: CheckFormatOption = CheckFormat.text,  # type: ignore[assignment]
     output: OutputOption = None,
     skip_bad: SkipBadOption = False,
+    config: ConfigOption = None,
+    isolated: IsolatedOption = False,
 ) -> None:
     """Check new articles against the index and each other (the CI gate): exit 1 on a match at --fail-on."""
     relation = _relation(fail_on)
     read = _read(paths, skip_bad, "check")
     try:
         with _progress(len(read.articles)) as progress:
-            result = check(read.articles, index, fail_on=relation, progress=progress)
+            result = check(read.articles, index, fail_on=relation, add=add, progress=progress)
     except StoreError as e:
         raise _fail(str(e)) from None
     result.skipped = read.skipped
+    if result.added is not None:
+        stderr.print(_added(result.added, index), highlight=False, markup=False, soft_wrap=True)
+    elif add is Add.PASS:
+        stderr.print(f"not added to {index}: the check failed", highlight=False, markup=False, soft_wrap=True)
     _emit(result, fmt, output, text_report.render_check)
     if fmt is CheckFormat.github and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(github_report.step_summary(result), Path(os.environ["GITHUB_STEP_SUMMARY"]))
@@ -193,7 +255,13 @@ def check_command(
 
 
 @index_app.command("add")
-def index_add_command(paths: PathsArgument, index: IndexOption = DEFAULT_PATH, skip_bad: SkipBadOption = False) -> None:
+def index_add_command(
+    paths: PathsArgument,
+    index: IndexOption = DEFAULT_PATH,
+    skip_bad: SkipBadOption = False,
+    config: ConfigOption = None,
+    isolated: IsolatedOption = False,
+) -> None:
     """Add articles to the index (created when missing); re-adding an id replaces the article."""
     read = _read(paths, skip_bad, "add")
     try:
@@ -201,14 +269,15 @@ def index_add_command(paths: PathsArgument, index: IndexOption = DEFAULT_PATH, s
             added = index_add(read.articles, index, progress=progress)
     except StoreError as e:
         raise _fail(str(e)) from None
-    replaced = f" ({len(added.replaced)} replaced)" if added.replaced else ""
-    typer.echo(f"added {_count(len(added.added), 'article')}{replaced} to {index}; it holds {added.total}")
+    typer.echo(_added(added, index))
 
 
 @index_app.command("remove")
 def index_remove_command(
     ids: Annotated[list[str], typer.Argument(help="Ids of the articles to remove.")],
     index: IndexOption = DEFAULT_PATH,
+    config: ConfigOption = None,
+    isolated: IsolatedOption = False,
 ) -> None:
     """Remove articles from the index by id."""
     try:
@@ -224,7 +293,11 @@ def index_remove_command(
 
 @index_app.command("stats")
 def index_stats_command(
-    index: IndexOption = DEFAULT_PATH, fmt: FormatOption = Format.text, output: OutputOption = None
+    index: IndexOption = DEFAULT_PATH,
+    fmt: FormatOption = Format.text,
+    output: OutputOption = None,
+    config: ConfigOption = None,
+    isolated: IsolatedOption = False,
 ) -> None:
     """What the index holds: articles, band rows, terms, bytes, fingerprint settings."""
     try:
@@ -232,6 +305,11 @@ def index_stats_command(
     except StoreError as e:
         raise _fail(str(e)) from None
     _emit(stats, fmt, output, text_report.render_stats)
+
+
+def _added(added: AddResult, index: Path) -> str:
+    replaced = f" ({len(added.replaced)} replaced)" if added.replaced else ""
+    return f"added {_count(len(added.added), 'article')}{replaced} to {index}; it holds {added.total}"
 
 
 def _count(n: int, noun: str) -> str:

@@ -19,7 +19,9 @@ from dedup.model import Article, Problem
 
 TEXT_SUFFIXES = (".txt", ".md")
 RECORD_SUFFIXES = (".json", ".jsonl", ".csv")
-SUFFIXES = TEXT_SUFFIXES + RECORD_SUFFIXES
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz")
+WEB_SUFFIXES = (".html", ".htm", *ARCHIVE_SUFFIXES)  # read by dedup.web (the 'web' extra)
+SUFFIXES = TEXT_SUFFIXES + RECORD_SUFFIXES + WEB_SUFFIXES
 STDIN = "-"
 STDIN_ORIGIN = "<stdin>"
 NO_ARTICLES = "no articles found (" + ", ".join(SUFFIXES) + ")"
@@ -147,6 +149,9 @@ def _read_dir(top: str) -> Iterator[Article | Problem]:
 
 def _read_file(path: str, article_id: str) -> Iterator[Article | Problem]:
     """Read one file; ``article_id`` is its id, and the prefix of ids for its id-less records."""
+    if path.lower().endswith(WEB_SUFFIXES):
+        yield from _read_web(path, article_id)
+        return
     try:
         data = Path(path).read_bytes()
     except OSError as err:
@@ -166,6 +171,19 @@ def _read_file(path: str, article_id: str) -> Iterator[Article | Problem]:
         yield from _read_csv(text, path, article_id)
     else:
         yield _text_article(article_id, text, path)
+
+
+def _read_web(path: str, article_id: str) -> Iterator[Article | Problem]:
+    try:
+        from dedup import web  # imported when needed: optional, and slow to import
+    except ImportError as err:
+        yield Problem(path, f"reading web pages needs the web extra: pip install 'dedup[web]' ({err.name} is missing)")
+        return
+    try:
+        with open(path, "rb") as stream:
+            yield from web.read(stream, path, article_id)
+    except OSError as err:
+        yield _os_problem(path, err)
 
 
 def _read_stdin(stream: TextIO) -> Iterator[Article | Problem]:

@@ -191,3 +191,57 @@ def test_a_damaged_index_is_exit_2_with_one_clear_line(tmp_path, seed_articles, 
     for args in (["index", "stats"], ["index", "add", str(SEEDS)]):  # may not touch the damaged blocks
         result = _cli(*args, "--index", str(index))
         assert result.exit_code in (0, 2) and "internal error" not in result.stderr, (args, result.output)
+
+
+def _dedup(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "dedup", *args], capture_output=True, text=True, check=False, cwd=cwd)
+
+
+def _held_ids(index):
+    import duckdb
+
+    with duckdb.connect(str(index), read_only=True) as con:
+        return {row[0][:3] for row in con.execute("SELECT id FROM articles").fetchall()}
+
+
+def test_add_pass_adds_a_passing_batch_only(tmp_path, seed_index):
+    # 004 (same event as 003) passes at the default --fail-on: added.
+    passing = _dedup("check", _folder(tmp_path, "ok", ["004"]), "--index", seed_index, "--add=pass")
+    assert passing.returncode == 0, passing.stderr
+    assert f"added 1 article to {seed_index}; it holds 4" in passing.stderr
+    assert _held_ids(seed_index) == {"000", "001", "003", "004"}
+    # 002 (a rewrite of 001) fails: it stays out of the index.
+    failing = _dedup("check", _folder(tmp_path, "bad", ["002"]), "--index", seed_index, "--add", "pass")
+    assert failing.returncode == 1 and f"not added to {seed_index}: the check failed" in failing.stderr
+    assert _held_ids(seed_index) == {"000", "001", "003", "004"}
+    # 004, now held, checked again is its own older version, not a duplicate of itself
+    again = _dedup("check", _folder(tmp_path, "again", ["004"]), "--index", seed_index, "--format", "json")
+    assert again.returncode == 0 and json.loads(again.stdout)["findings"][0]["status"] == "pass"
+
+
+def test_add_always_adds_a_failing_batch(tmp_path, seed_index):
+    proc = _dedup("check", _folder(tmp_path, "new", ["002", "004"]), "--index", seed_index, "--add=always")
+    assert proc.returncode == 1  # the verdict stands; the batch is added all the same
+    assert f"added 2 articles to {seed_index}; it holds 5" in proc.stderr
+    assert _held_ids(seed_index) == {"000", "001", "002", "003", "004"}
+
+
+def test_add_creates_a_missing_index_and_never_is_the_default(tmp_path):
+    index = tmp_path / "fresh" / "index.duckdb"
+    batch = _folder(tmp_path, "batch", ["000", "003", "004"])
+    plain = _dedup("check", batch, "--index", str(index))
+    assert plain.returncode == 2 and "no index here" in plain.stderr and not index.exists()
+    first = _dedup("check", batch, "--index", str(index), "--add=pass")
+    assert first.returncode == 0 and _held_ids(index) == {"000", "003", "004"}
+    bad = _dedup("check", batch, "--index", str(index), "--add=sometimes")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_add_from_python(tmp_path, seed_articles):
+    index = tmp_path / "index.duckdb"
+    index_add([seed_articles["001"]], index)
+    failed = check([seed_articles["002"]], index, add="pass")
+    assert failed.failed and failed.added is None
+    passed = check([seed_articles["003"]], index, add="pass")
+    assert not passed.failed and passed.added is not None and passed.added.total == 2
+    assert index_stats(index).articles == 2

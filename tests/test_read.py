@@ -291,7 +291,7 @@ def test_same_folder_twice_is_duplicates() -> None:
 def test_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "notes.rtf").write_text("not an article type")
     assert raised([tmp_path]) == Problem(str(tmp_path), NO_ARTICLES)
-    assert NO_ARTICLES == "no articles found (.txt, .md, .json, .jsonl, .csv)"
+    assert NO_ARTICLES == "no articles found (.txt, .md, .json, .jsonl, .csv, .html, .htm, .warc, .warc.gz)"
     result = read_paths([tmp_path, GOOD], skip_bad=True)
     assert (len(result.articles), len(result.skipped)) == (1, 1)
 

@@ -120,7 +120,7 @@ def straight_quotes(text: str) -> list[tuple[int, int]]:
         before = text[pos - 1] if pos else " "
         after = text[pos + 1] if pos + 1 < len(text) else " "
         opening = (before.isspace() or before in _OPENERS) and not after.isspace()
-        closing = not before.isspace() and (after.isspace() or not after.isalnum())
+        closing = not before.isspace() and (after.isspace() or not (after.isalnum() or after in "([«“"))
         if opened < 0 and (opening or not closing):
             opened = pos
         elif opened >= 0 and (closing or not opening):

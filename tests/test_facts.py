@@ -319,3 +319,8 @@ def test_straight_quotes_pair_by_their_neighbours():
 def test_a_word_after_a_closing_straight_quote_is_not_sentence_initial():
     facts = facts_of('Ce sont les "craignants" Dieu en hébreu.')
     assert "Dieu" in [f.text for f in facts if f.kind == "entity"]
+
+
+def test_a_straight_quote_before_an_opening_bracket_opens():
+    facts = facts_of('a martelé Jean-François Delfraissy."(Le confinement) est quelque chose d\'exceptionnel", a-t-il dit.')
+    assert any(f.kind == "quote" and f.value.startswith("le confinement est") for f in facts)

@@ -27,10 +27,18 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_ʼ]+")  # ʼ (U+02BC) counts as a l
 
 @lru_cache(maxsize=500_000)
 def fold(word: str) -> str:
-    """Fold a word for matching: NFKC, case folding, accents removed (États -> etats)."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFKC", stripped)
+    """Fold a word for matching: NFKC, case folding, accents removed (États -> etats).
+
+    Idempotent: ``fold(fold(w)) == fold(w)``. Decomposition can make new capitals ("ℌ" -> "H")
+    and case folding new compatibility characters, so the steps repeat until nothing changes.
+    """
+    while True:
+        decomposed = unicodedata.normalize("NFKD", word.casefold())
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+        folded = unicodedata.normalize("NFKC", stripped)
+        if folded == word:
+            return folded
+        word = folded
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -217,3 +218,29 @@ def test_fold_regression_decomposition_makes_a_capital() -> None:
 def test_compare_regression_text_without_words_is_exact_with_itself() -> None:
     result = compare(article(". . ", "a"), article(". . ", "b"))  # was unrelated: no shingle at all
     assert result.verdict.relation.label == "exact"
+
+
+def test_alignment_regression_no_many_to_many_pair() -> None:
+    # A0 = B0, and B1 holds A0 again plus A1: a split then a merge made one pair A[0, 1] ~ B[0, 1].
+    sentence_a = "Le le le le le le président Emmanuel Macron . "
+    sentence_b = "Le le le le le le le « Nous avons réussi » "
+    check_alignment(sentence_a + sentence_b, sentence_a + sentence_b + sentence_a)
+
+
+MIRROR_FOUND = [  # repeated sentences: ties among equal similarities were broken by A's order
+    (
+        "Président . . le le le\nle\nle . Le le le le\nle\nEmmanuel Macron\nlele . Président . . le le le\nle\nle . ",
+        "Président . Président . Président . Président . Président . Président . Lele président le le le le le le "
+        "le le\nle\nle\npaix . ",
+    ),
+    (
+        "Président . . le le le\nle\nle . Le le le le\nle\nle\nlele . Président . . le le le\nle\nle . ",
+        "Président . Président . Président . Président . Président . Président . Leun dirigeants mardi le le le le "
+        "le le le\nle\nle\npaix . ",
+    ),
+]
+
+
+@pytest.mark.parametrize("pair", MIRROR_FOUND)
+def test_compare_regression_mirror_with_repeated_sentences(pair: tuple[str, str]) -> None:
+    test_compare_mirrors.hypothesis.inner_test(pair)  # the property's own body, on the found case

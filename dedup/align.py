@@ -73,11 +73,10 @@ def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
     for (i, j), s in ranked:
         if s < _SPLIT_THRESHOLD:
             break
-        # A split or a merge is one sentence against several, never several against several.
-        if i not in group_a and j in group_b and len(group_b[j].b) == 1:  # two sentences of A merged in B
+        if i not in group_a and j in group_b:  # two sentences of A merged in B
             group_a[i] = group_b[j]
             group_a[i].a.append(i)
-        elif j not in group_b and i in group_a and len(group_a[i].a) == 1:  # one sentence of A split in B
+        elif j not in group_b and i in group_a:  # one sentence of A split in B
             group_b[j] = group_a[i]
             group_b[j].b.append(j)
 

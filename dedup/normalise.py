@@ -30,15 +30,19 @@ def fold(word: str) -> str:
     """Fold a word for matching: NFKC, case folding, accents removed (États -> etats).
 
     Idempotent: ``fold(fold(w)) == fold(w)``. Decomposition can make new capitals ("ℌ" -> "H")
-    and case folding new compatibility characters, so the steps repeat until nothing changes.
+    and case folding new compatibility characters, so the steps repeat until nothing changes;
+    ASCII lower case is already stable, so nearly every word takes one pass.
     """
-    while True:
-        decomposed = unicodedata.normalize("NFKD", word.casefold())
-        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-        folded = unicodedata.normalize("NFKC", stripped)
-        if folded == word:
-            return folded
-        word = folded
+    folded = _fold_once(word)
+    while not (folded.isascii() and folded == folded.lower()) and (again := _fold_once(folded)) != folded:
+        folded = again
+    return folded
+
+
+def _fold_once(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", stripped)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,8 +56,10 @@ def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
     stems_b = [[t.stem for t in s] for s in sb]
     sims = _similarities(stems_a, stems_b, weight)
 
-    # Best pairs first; among equals, pairs that keep the original order first.
-    ranked = sorted(sims.items(), key=lambda kv: (-kv[1], abs(kv[0][0] - kv[0][1])))
+    # Best pairs first; among equals, pairs that keep the original order first, then the earlier.
+    # The key is the same with A and B swapped, and pairs it leaves tied share no sentence, so
+    # align(b, a) is the mirror of align(a, b).
+    ranked = sorted(sims.items(), key=lambda kv: (-kv[1], abs(kv[0][0] - kv[0][1]), kv[0][0] + kv[0][1]))
     partner_a: dict[int, int] = {}
     partner_b: dict[int, int] = {}
     for (i, j), s in ranked:
@@ -130,20 +132,27 @@ def _order(sims: dict[tuple[int, int], float], na: int, nb: int) -> dict[str, fl
     """How much of the shorter text loosely matches the other, and whether in the same order.
 
     A rewrite follows its source's narrative; independent reports of one event tell it in
-    their own order.
+    their own order. Texts of equal length are measured both ways and the better kept, so that
+    the result does not depend on which one is A.
     """
-    short_is_a = na <= nb
-    best: dict[int, tuple[float, int]] = {}
+    if na == nb:
+        both = _loose_order(sims, True, na), _loose_order(sims, False, nb)
+        return max(both, key=lambda r: (r["loose_coverage"], r["order"]))
+    return _loose_order(sims, na < nb, min(na, nb))
+
+
+def _loose_order(sims: dict[tuple[int, int], float], from_a: bool, shorter: int) -> dict[str, float]:
+    best: dict[int, tuple[float, int, int]] = {}  # sentence -> (similarity, -distance, -partner) of its best match
     for (i, j), s in sims.items():
-        k, other = (i, j) if short_is_a else (j, i)
-        if s >= LOOSE_THRESHOLD and s > best.get(k, (0.0, 0))[0]:
-            best[k] = (s, other)
-    shorter = min(na, nb)
+        k, other = (i, j) if from_a else (j, i)
+        candidate = (s, -abs(k - other), -other)  # ties go to the nearest, then the earliest partner
+        if s >= LOOSE_THRESHOLD and candidate > best.get(k, (0.0, 0, 0)):
+            best[k] = candidate
     loose = len(best) / shorter if shorter else 0.0
     keys = sorted(best)
     if len(keys) < 3:
         return {"loose_coverage": loose, "order": 0.0}
-    tau = kendalltau(keys, [best[k][1] for k in keys]).statistic
+    tau = kendalltau(keys, [-best[k][2] for k in keys]).statistic
     return {"loose_coverage": loose, "order": 0.0 if math.isnan(tau) else float(tau)}
 
 

@@ -25,7 +25,7 @@ from dedup import config as configuration
 from dedup.api import ScanResult, check, compare, index_add, index_remove, index_stats, scan
 from dedup.check import Add
 from dedup.model import Article, Relation
-from dedup.output import write_text
+from dedup.output import check_output_path, write_text
 from dedup.read import InputError, ReadResult, read_paths
 from dedup.reports import github as github_report
 from dedup.reports import gitlab as gitlab_report
@@ -92,8 +92,26 @@ CheckFormatOption = Annotated[
         "junit, sarif and gitlab (Code Quality) for CI.",
     ),
 ]
+
+
+def _output_path(path: Path | None) -> Path | None:
+    """Refuse a folder, FIFO or device as -o before the work rather than after it."""
+    if path is not None:
+        try:
+            check_output_path(path)
+        except OSError as e:
+            raise _fail(str(e)) from None
+    return path
+
+
 OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report here (replaced atomically) instead of stdout.")
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        callback=_output_path,
+        help="Write the report here (replaced atomically) instead of stdout.",
+    ),
 ]
 IndexOption = Annotated[
     Path, typer.Option("--index", envvar="DEDUP_INDEX", help="The index file (DuckDB).", show_default=True)
@@ -325,6 +343,7 @@ def _read(paths: list[str], skip_bad: bool, verb: str) -> ReadResult:
         stderr.print(
             f"[yellow]warning:[/] skipped {escape(str(problem))}", soft_wrap=True, markup=True, highlight=False
         )
+    _print_notes(read)
     if not read.articles:
         raise _fail(f"no articles to {verb}")
     return read
@@ -344,11 +363,18 @@ def compare_command(
     _emit(compare(_one_article(a), _one_article(b)), fmt, output, text_report.render_compare)
 
 
+def _print_notes(read: ReadResult) -> None:
+    for note in read.notes:
+        stderr.print(f"[cyan]note:[/] {escape(str(note))}", soft_wrap=True, markup=True, highlight=False)
+
+
 def _one_article(path: str) -> Article:
     try:
-        articles = read_paths([path]).articles
+        read = read_paths([path])
     except InputError as e:
         raise _fail(str(e)) from None
+    _print_notes(read)
+    articles = read.articles
     if len(articles) != 1:
         raise _fail(f"{path}: holds {len(articles)} articles; compare takes one article per argument")
     return articles[0]

@@ -27,7 +27,19 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_ʼ]+")  # ʼ (U+02BC) counts as a l
 
 @lru_cache(maxsize=500_000)
 def fold(word: str) -> str:
-    """Fold a word for matching: NFKC, case folding, accents removed (États -> etats)."""
+    """Fold a word for matching: NFKC, case folding, accents removed (États -> etats).
+
+    Idempotent: ``fold(fold(w)) == fold(w)``. Decomposition can make new capitals ("ℌ" -> "H")
+    and case folding new compatibility characters, so the steps repeat until nothing changes;
+    ASCII lower case is already stable, so nearly every word takes one pass.
+    """
+    folded = _fold_once(word)
+    while not (folded.isascii() and folded == folded.lower()) and (again := _fold_once(folded)) != folded:
+        folded = again
+    return folded
+
+
+def _fold_once(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFKC", stripped)

@@ -3,28 +3,59 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
 
 
+def check_output_path(path: Path) -> None:
+    """Raise OSError when ``path`` exists and is not a regular file (a folder, FIFO or device such as
+    /dev/null): a report never replaces one. Callers check before the work, and write_text again."""
+    try:
+        mode = path.stat().st_mode  # follows symlinks: a link to a report is written through
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise OSError(f"{path}: cannot write: {(err.strerror or str(err)).lower()}") from None
+    if not stat.S_ISREG(mode):
+        raise OSError(f"{path}: exists and is not a regular file; not overwriting it")
+
+
 def write_text(text: str, path: Path | None) -> None:
     """Write ``text`` to ``path`` (temp file + rename, so a reader never sees half a report),
-    or to stdout when ``path`` is None."""
+    or to stdout when ``path`` is None.
+
+    The temp file sits in the target's folder (rename is atomic only within one file system); a
+    symlink is followed so the link survives; the report gets the mode a plain ``open`` would give.
+    """
     if path is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    if path.exists() and not path.is_file():
-        raise OSError(f"{path}: exists and is not a regular file; not overwriting it")
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    check_output_path(path)
+    target = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise OSError(f"{path}: cannot write: {(err.strerror or str(err)).lower()}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
+            os.fchmod(fh.fileno(), mode)  # mkstemp makes 0600
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)  # the only way to read it is to set it
+    os.umask(current)
+    return current

@@ -27,6 +27,13 @@ STDIN_ORIGIN = "<stdin>"
 NO_ARTICLES = "no articles found (" + ", ".join(SUFFIXES) + ")"
 
 _SNIFF_BYTES = 8192  # a NUL byte this early means binary, as git and grep assume
+# One article's text, in UTF-8 bytes. News articles are 2-50 kB; verification time and memory grow
+# with length (a 1 MB article takes about 12 s and 0.5 GB), so a larger "article" is refused, not hung on.
+MAX_ARTICLE_BYTES = 1 << 20
+TOO_LARGE = f"article larger than {MAX_ARTICLE_BYTES >> 20} MiB, the limit"
+CP1252_NOTE = "not UTF-8; read as Windows-1252 (cp1252)"
+# Controls that text files hold; any other C0 control (or DEL) in a non-UTF-8 file means it is not text.
+_TEXT_CONTROLS = frozenset("\t\n\r\f\v")
 # ASCII digits only: \d would also accept other scripts' digits, which are no ISO date.
 _DATE_PREFIX = re.compile(r"\s*date[ \t]+([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\s+|\Z)")
 _TEXT_KEYS = ("text", "body", "content")
@@ -48,6 +55,11 @@ _JSON_TYPES = {
 }
 
 
+@dataclass(slots=True)
+class Note(Problem):
+    """Something to tell about an input that was still read (its legacy encoding): where, and what."""
+
+
 class InputError(Exception):
     """An input that cannot be read; carries a Problem (where + message)."""
 
@@ -60,6 +72,7 @@ class InputError(Exception):
 class ReadResult:
     articles: list[Article] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)  # only filled when skip_bad=True
+    notes: list[Note] = field(default_factory=list)  # inputs read with a caveat, e.g. decoded as cp1252
 
 
 def read_paths(paths: Sequence[str | Path], *, skip_bad: bool = False, stdin: TextIO | None = None) -> ReadResult:
@@ -80,7 +93,9 @@ def read_paths(paths: Sequence[str | Path], *, skip_bad: bool = False, stdin: Te
 
     for given in paths:
         for item in _read_path(os.fspath(given), stdin):
-            if isinstance(item, Problem):
+            if isinstance(item, Note):
+                result.notes.append(item)
+            elif isinstance(item, Problem):
                 problem(item)
             elif item.id in first_seen:
                 problem(Problem(item.origin, f"duplicate id {item.id!r} (first seen in {first_seen[item.id]})"))
@@ -152,16 +167,26 @@ def _read_file(path: str, article_id: str) -> Iterator[Article | Problem]:
     if path.lower().endswith(WEB_SUFFIXES):
         yield from _read_web(path, article_id)
         return
+    suffix = os.path.splitext(path)[1].lower()
+    # A text file is one article: read one byte past the limit, never more (a device such as
+    # /dev/zero never ends). A record file holds many articles, each checked on its own.
+    limit = None if suffix in RECORD_SUFFIXES else MAX_ARTICLE_BYTES + len(codecs.BOM_UTF8) + 1
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as fh:
+            data = fh.read(limit) if limit is not None else fh.read()
     except OSError as err:
         yield _os_problem(path, err)
+        return
+    if limit is not None and len(data.removeprefix(codecs.BOM_UTF8)) > MAX_ARTICLE_BYTES:
+        yield Problem(path, TOO_LARGE)
         return
     text = _decode(data, path)
     if isinstance(text, Problem):
         yield text
         return
-    suffix = os.path.splitext(path)[1].lower()
+    if isinstance(text, tuple):
+        text, note = text
+        yield note
     if suffix == ".jsonl":
         # split on "\n" only: str.splitlines would also split on U+2028 inside JSON strings.
         yield from _records(text.split("\n"), path, article_id)
@@ -186,19 +211,27 @@ def _read_web(path: str, article_id: str) -> Iterator[Article | Problem]:
         yield _os_problem(path, err)
 
 
-def _read_stdin(stream: TextIO) -> Iterator[Article | Problem]:
+def _read_stdin(stream: TextIO | None) -> Iterator[Article | Problem]:
+    if stream is None:  # the process was started with its standard input closed
+        yield Problem(STDIN_ORIGIN, "standard input is closed")
+        return
     buffer = getattr(stream, "buffer", None)
     try:
         # Prefer raw bytes so stdin gets the same BOM, binary and UTF-8 checks as files.
-        text: str | Problem = _decode(buffer.read(), STDIN_ORIGIN) if buffer is not None else stream.read()
+        text: str | Problem | tuple[str, Note] = (
+            _decode(buffer.read(), STDIN_ORIGIN) if buffer is not None else stream.read()
+        )
     except UnicodeDecodeError:
         text = Problem(STDIN_ORIGIN, "not valid UTF-8")
     except OSError as err:
         text = _os_problem(STDIN_ORIGIN, err)
     if isinstance(text, Problem):
         yield text
-    else:
-        yield from _records(text.split("\n"), STDIN_ORIGIN, STDIN_ORIGIN)
+        return
+    if isinstance(text, tuple):
+        text, note = text
+        yield note
+    yield from _records(text.split("\n"), STDIN_ORIGIN, STDIN_ORIGIN)
 
 
 def _os_problem(where: str, err: OSError) -> Problem:
@@ -209,14 +242,29 @@ def _os_problem(where: str, err: OSError) -> Problem:
     return Problem(where, f"cannot read: {(err.strerror or str(err)).lower()}")
 
 
-def _decode(data: bytes, where: str) -> str | Problem:
+def _decode(data: bytes, where: str) -> str | tuple[str, Note] | Problem:
+    """UTF-8 (a BOM stripped), else Windows-1252 with a Note when that is safe, else a Problem.
+
+    cp1252 is taken only when the bytes decode under it strictly, hold no control characters
+    that text files lack, carry no BOM, and contain no valid UTF-8 multi-byte sequence: a UTF-8
+    file with one damaged byte stays an error rather than turning every accent into mojibake.
+    """
     if b"\0" in data[:_SNIFF_BYTES]:
         return Problem(where, "binary file, not text")
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
         return data[start:].decode("utf-8")
     except UnicodeDecodeError as err:  # offset counted in the file, BOM included
-        return Problem(where, f"not valid UTF-8 (first bad byte at offset {start + err.start})")
+        bad = Problem(where, f"not valid UTF-8 (first bad byte at offset {start + err.start})")
+    if start or any(ord(c) > 0x7F and c != "\ufffd" for c in data.decode("utf-8", "replace")):
+        return bad
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+        return bad
+    if any((c < " " and c not in _TEXT_CONTROLS) or c == "\x7f" for c in text):
+        return bad
+    return text, Note(where, CP1252_NOTE)
 
 
 def _text_article(article_id: str, text: str, origin: str) -> Article | Problem:
@@ -336,18 +384,20 @@ def _record_article(record: dict[str, Any], origin: str, fallback_id: str) -> Ar
         return Problem(origin, "empty article")
 
     # JSON escapes can produce lone surrogates, which would crash any later UTF-8 output.
-    for value in (text, article_id, *meta.values()):
-        if value is not None and not _encodable(value):
-            return Problem(origin, "record contains an unpaired surrogate (invalid Unicode)")
+    sizes = [_utf8_size(value) for value in (text, article_id, *meta.values()) if value is not None]
+    if None in sizes:
+        return Problem(origin, "record contains an unpaired surrogate (invalid Unicode)")
+    if sizes[0] > MAX_ARTICLE_BYTES:  # type: ignore[operator]
+        return Problem(origin, TOO_LARGE)
     return Article(id=article_id, text=text, origin=origin, **meta)
 
 
-def _encodable(value: str) -> bool:
+def _utf8_size(value: str) -> int | None:
+    """Bytes of ``value`` in UTF-8, or None when it cannot be encoded (a lone surrogate)."""
     try:
-        value.encode("utf-8")
+        return len(value.encode("utf-8"))
     except UnicodeEncodeError:
-        return False
-    return True
+        return None
 
 
 def _json_type(value: object) -> str:

@@ -133,7 +133,8 @@ def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[s
     union = len(a.shingles | b.shingles)
     alignment = align(a.analysis, b.analysis, corpus.weight)
     scores: dict[str, float | None] = {
-        "jaccard": len(a.shingles & b.shingles) / union if union else 0.0,
+        # Two texts without a single word are the same text once normalised: exact.
+        "jaccard": len(a.shingles & b.shingles) / union if union else 1.0,
         "containment": _containment(a.shingles, b.shingles),
         "phrases": _containment(a.phrases, b.phrases),
         "fuzzy": fuzz.ratio(a.words, b.words) / 100,

@@ -65,7 +65,7 @@ def test_output_file_written(tmp_path):
         (["nothere"], "nothere: no such file or directory"),
         ([str(ROOT / "fixtures/bad/empty.txt")], "empty article"),
         ([str(ROOT / "fixtures/bad/binary.txt")], "binary file"),
-        ([str(ROOT / "fixtures/bad/latin1.txt")], "not valid UTF-8"),
+        ([str(ROOT / "fixtures/bad/invalid_utf8.txt")], "not valid UTF-8"),
         ([str(ROOT / "fixtures/bad/malformed.jsonl")], "malformed.jsonl:"),
         ([str(SEEDS), str(SEEDS)], "duplicate id"),
         (["--min-relation", "cousin", str(SEEDS)], "unknown relation"),

@@ -10,8 +10,10 @@ import pytest
 
 from dedup.model import Problem
 from dedup.read import (
+    CP1252_NOTE,
     NO_ARTICLES,
     InputError,
+    Note,
     read_paths,
     read_records,
     split_date_prefix,
@@ -152,8 +154,12 @@ def test_stdin_jsonl() -> None:
 def test_stdin_bytes_get_file_checks() -> None:
     stdin = io.TextIOWrapper(io.BytesIO(b'\xef\xbb\xbf{"id": "a", "text": "Bonjour."}\n'))
     assert [a.id for a in read_paths(["-"], stdin=stdin).articles] == ["a"]
-    bad = io.TextIOWrapper(io.BytesIO(b'{"id": "a", "text": "caf\xe9"}\n'))
-    assert raised(["-"], stdin=bad) == Problem("<stdin>", "not valid UTF-8 (first bad byte at offset 24)")
+    legacy = io.TextIOWrapper(io.BytesIO(b'{"id": "a", "text": "caf\xe9"}\n'))
+    read = read_paths(["-"], stdin=legacy)
+    assert [a.text for a in read.articles] == ["café"]
+    assert read.notes == [Note("<stdin>", CP1252_NOTE)]
+    bad = io.TextIOWrapper(io.BytesIO(b'{"id": "a", "text": "caf\xc3\xa9 \xe9"}\n'))  # damaged UTF-8
+    assert raised(["-"], stdin=bad) == Problem("<stdin>", "not valid UTF-8 (first bad byte at offset 27)")
 
 
 def test_read_records_directly() -> None:
@@ -210,7 +216,13 @@ def test_split_date_prefix(text: str, expected: tuple[str | None, str]) -> None:
 BAD = [
     # (path, where, message, valid articles in the same file, problems in the file)
     ("fixtures/bad/binary.txt", "fixtures/bad/binary.txt", "binary file, not text", 0, 1),
-    ("fixtures/bad/latin1.txt", "fixtures/bad/latin1.txt", "not valid UTF-8 (first bad byte at offset 5)", 0, 1),
+    (
+        "fixtures/bad/invalid_utf8.txt",
+        "fixtures/bad/invalid_utf8.txt",
+        "not valid UTF-8 (first bad byte at offset 40)",
+        0,
+        1,
+    ),
     ("fixtures/bad/empty.txt", "fixtures/bad/empty.txt", "empty article", 0, 1),
     ("fixtures/bad/blank.txt", "fixtures/bad/blank.txt", "empty article", 0, 1),
     (
@@ -264,7 +276,8 @@ def test_text_not_a_string_names_the_line() -> None:
 
 def test_bad_folder_keeps_every_valid_article() -> None:
     result = read_paths(["fixtures/bad"], skip_bad=True)
-    assert sorted(a.id for a in result.articles) == ["m1", "m2", "m4", "n1", "n4", "o1", "o3", "r1", "r3"]
+    expected = ["latin1.txt", "m1", "m2", "m4", "n1", "n4", "o1", "o3", "r1", "r3"]  # latin1.txt read as cp1252
+    assert sorted(a.id for a in result.articles) == expected
     assert len(result.skipped) == 11
     assert all(str(p).startswith("fixtures/bad/") for p in result.skipped)
 
@@ -300,12 +313,12 @@ def test_permission_denied_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # Root can read chmod-000 files, so make read_bytes fail the way it would for a user.
     locked = tmp_path / "locked.txt"
     locked.write_text("Secret.")
-    real = Path.read_bytes
+    real = Path.open
 
-    def read_bytes(self: Path) -> bytes:
+    def open_(self: Path, *args: object, **kwargs: object) -> object:
         if self.name == "locked.txt":
             raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
 
     # os.walk lists folders with os.scandir; a locked subfolder must not vanish silently.
     (tmp_path / "closed").mkdir()
@@ -317,7 +330,7 @@ def test_permission_denied_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyP
             raise PermissionError(13, "Permission denied", path)
         return real_scandir(path)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_)
     monkeypatch.setattr(os, "scandir", scandir)
     assert raised([locked]) == Problem(str(locked), "cannot read: permission denied")
     result = read_paths([GOOD, tmp_path], skip_bad=True)

@@ -32,7 +32,7 @@ from dedup.reports import json as json_report
 from dedup.reports import junit as junit_report
 from dedup.reports import sarif as sarif_report
 from dedup.reports import text as text_report
-from dedup.store import DEFAULT_PATH, StoreError
+from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, StoreError
 
 app = typer.Typer(
     help="Find near-duplicate news articles and reports of the same event.",
@@ -104,6 +104,15 @@ OutputOption = Annotated[
 IndexOption = Annotated[
     Path, typer.Option("--index", envvar="DEDUP_INDEX", help="The index file (DuckDB).", show_default=True)
 ]
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        envvar="DEDUP_LOCK_TIMEOUT",
+        min=0,
+        help="Seconds to wait for another process writing the index before giving up.",
+    ),
+]
 SkipBadOption = Annotated[
     bool, typer.Option("--skip-bad", help="Skip unreadable articles with a counted warning instead of stopping.")
 ]
@@ -170,13 +179,14 @@ def check_command(
     fmt: CheckFormatOption = CheckFormat.text,
     output: OutputOption = None,
     skip_bad: SkipBadOption = False,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
 ) -> None:
     """Check new articles against the index and each other (the CI gate): exit 1 on a match at --fail-on."""
     relation = _relation(fail_on)
     read = _read(paths, skip_bad, "check")
     try:
         with _progress(len(read.articles)) as progress:
-            result = check(read.articles, index, fail_on=relation, progress=progress)
+            result = check(read.articles, index, fail_on=relation, lock_timeout=lock_timeout, progress=progress)
     except StoreError as e:
         raise _fail(str(e)) from None
     result.skipped = read.skipped
@@ -188,12 +198,17 @@ def check_command(
 
 
 @index_app.command("add")
-def index_add_command(paths: PathsArgument, index: IndexOption = DEFAULT_PATH, skip_bad: SkipBadOption = False) -> None:
+def index_add_command(
+    paths: PathsArgument,
+    index: IndexOption = DEFAULT_PATH,
+    skip_bad: SkipBadOption = False,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
+) -> None:
     """Add articles to the index (created when missing); re-adding an id replaces the article."""
     read = _read(paths, skip_bad, "add")
     try:
         with _progress(len(read.articles)) as progress:
-            added = index_add(read.articles, index, progress=progress)
+            added = index_add(read.articles, index, lock_timeout=lock_timeout, progress=progress)
     except StoreError as e:
         raise _fail(str(e)) from None
     replaced = f" ({len(added.replaced)} replaced)" if added.replaced else ""
@@ -204,10 +219,11 @@ def index_add_command(paths: PathsArgument, index: IndexOption = DEFAULT_PATH, s
 def index_remove_command(
     ids: Annotated[list[str], typer.Argument(help="Ids of the articles to remove.")],
     index: IndexOption = DEFAULT_PATH,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
 ) -> None:
     """Remove articles from the index by id."""
     try:
-        removed = index_remove(ids, index)
+        removed = index_remove(ids, index, lock_timeout=lock_timeout)
     except StoreError as e:
         raise _fail(str(e)) from None
     for missing in sorted(set(ids) - set(removed)):
@@ -219,11 +235,14 @@ def index_remove_command(
 
 @index_app.command("stats")
 def index_stats_command(
-    index: IndexOption = DEFAULT_PATH, fmt: FormatOption = Format.text, output: OutputOption = None
+    index: IndexOption = DEFAULT_PATH,
+    fmt: FormatOption = Format.text,
+    output: OutputOption = None,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
 ) -> None:
     """What the index holds: articles, band rows, terms, bytes, fingerprint settings."""
     try:
-        stats = index_stats(index)
+        stats = index_stats(index, lock_timeout=lock_timeout)
     except StoreError as e:
         raise _fail(str(e)) from None
     _emit(stats, fmt, output, text_report.render_stats)

@@ -44,11 +44,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,11 +163,31 @@ def _first_line(e: BaseException) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
+# Never let DuckDB fetch or load an extension to read a foreign file (it would attach an
+# SQLite file as a database, after trying the network).
+_CONFIG = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+_DUCKDB_MAGIC = (8, b"DUCK")  # where and what DuckDB writes at the start of its files
+_KNOWN_FORMATS = {b"SQLite format 3\0": "an SQLite database"}
+
+
+def _sniff(path: Path) -> None:
+    """Refuse a file that is not a DuckDB database from its first bytes, before DuckDB opens it."""
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    offset, magic = _DUCKDB_MAGIC
+    if head[offset : offset + len(magic)] == magic:
+        return
+    kind = next((name for prefix, name in _KNOWN_FORMATS.items() if head.startswith(prefix)), None)
+    if not head:
+        kind = "an empty file"
+    raise NotAnIndex(f"{path}: not a dedup index ({kind or 'not a DuckDB database'})")
+
+
 def _connect(path: Path, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_timeout
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
         except duckdb.Error as e:
             message = _first_line(e)
             if "Could not set lock" not in message:
@@ -180,6 +201,31 @@ def _connect(path: Path, read_only: bool, lock_timeout: float) -> duckdb.DuckDBP
                     f"{path}: the index is in use by another process{holder}; waited {lock_timeout:g} s"
                 ) from None
             time.sleep(0.1)
+
+
+def _create(path: Path, settings: Settings) -> None:
+    """Make an empty index at ``path`` unless one appeared meanwhile: built in a temporary file
+    beside it and linked into place, so a crash never leaves a half-made index that later
+    opens refuse."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        tmp.unlink()  # DuckDB creates the file itself
+        with duckdb.connect(str(tmp), config=_CONFIG) as con:
+            con.execute(_SCHEMA)
+            con.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [["format_version", str(FORMAT_VERSION)], ["settings", json.dumps(settings.to_dict())]],
+            )
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        with suppress(FileExistsError):  # unlike a rename, a link never replaces an index another process made
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
 
 
 def _bands_of(fps: Sequence[Fingerprint], docs: Sequence[int]) -> dict[str, np.ndarray]:
@@ -238,14 +284,15 @@ class Store:
         if path.is_dir():
             raise NotAnIndex(f"{path}: is a directory, not an index file")
         create = write if create is None else create and write
-        if not create and not path.exists():
-            raise NotAnIndex(f"{path}: no index here (build one with `dedup index add`)")
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            if not create:
+                raise NotAnIndex(f"{path}: no index here (build one with `dedup index add`)")
+            _create(path, settings or Settings())
+        _sniff(path)
         con = _connect(path, read_only=not write, lock_timeout=lock_timeout)
         try:
             with translated(path):
-                stored = cls._read_meta(con, path, create=create, settings=settings or Settings())
+                stored = cls._read_meta(con, path)
             if settings is not None and stored != settings:
                 differ = [
                     f"{k}={v!r} (index: {stored.to_dict()[k]!r})"
@@ -262,19 +309,10 @@ class Store:
         return cls(con, path, stored)
 
     @staticmethod
-    def _read_meta(con: duckdb.DuckDBPyConnection, path: Path, *, create: bool, settings: Settings) -> Settings:
+    def _read_meta(con: duckdb.DuckDBPyConnection, path: Path) -> Settings:
         tables = {
             row[0] for row in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
         }
-        if not tables and create:
-            con.begin()
-            con.execute(_SCHEMA)
-            con.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [["format_version", str(FORMAT_VERSION)], ["settings", json.dumps(settings.to_dict())]],
-            )
-            con.commit()
-            return settings
         if not _TABLES.issubset(tables):
             raise NotAnIndex(f"{path}: a DuckDB database, but not a dedup index")
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())

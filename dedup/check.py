@@ -74,6 +74,7 @@ class CheckResult:
     settings: Settings
     candidates: int = 0
     skipped: list[Problem] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)  # compact index: candidates whose original is lost
 
     @property
     def failures(self) -> list[Finding]:
@@ -95,6 +96,7 @@ class CheckResult:
                 "articles_checked": len(self.articles),
                 "articles_skipped": len(self.skipped),
                 "candidates": self.candidates,
+                "candidates_unverified": len(self.unverified),
                 "articles_with_matches": sum(1 for f in self.findings if f.matches),
                 "articles_failing": len(self.failures),
             },
@@ -126,18 +128,20 @@ def index_add(
     index_path: PathLike = DEFAULT_PATH,
     *,
     settings: Settings = Settings(),
+    compact: bool | None = None,
     lock_timeout: float = LOCK_TIMEOUT,
     progress: Progress | None = None,
 ) -> AddResult:
     """Add articles (or the files and folders holding them) to the index, creating it when
-    missing; an id already indexed is replaced. One transaction: all or nothing."""
+    missing (``compact``: one that keeps no texts); an id already indexed is replaced. One
+    transaction: all or nothing."""
     report = progress or silent
     articles = _articles(items)
     analyses = analyse_all(articles, report)
     fps = [fingerprint(a, settings) for a in analyses]
     with (
         translated(index_path),
-        Store.open(index_path, settings=settings, write=True, lock_timeout=lock_timeout) as store,
+        Store.open(index_path, settings=settings, write=True, compact=compact, lock_timeout=lock_timeout) as store,
     ):
         return store.add(analyses, fps)
 
@@ -181,7 +185,8 @@ def check(
     with translated(index_path), Store.open(index_path, settings=settings, lock_timeout=lock_timeout) as store:
         indexed = store.count()
         against_index = store.candidates(fps, ids)
-        stored = store.articles({doc for _, doc in against_index})
+        stored, unverified = store.articles({doc for _, doc in against_index})
+        against_index = [(pos, doc) for pos, doc in against_index if doc in stored]
         old = {doc: analyse(a) for doc, a in stored.items()}
         batch_terms = [document_terms(a) for a in analyses]
         wanted = set().union(*batch_terms, *(document_terms(a) for a in old.values()))
@@ -223,4 +228,5 @@ def check(
         indexed,
         settings,
         candidates=total,
+        unverified=unverified,
     )

@@ -41,6 +41,7 @@ writer waits up to ``lock_timeout`` seconds, then gets :class:`IndexLocked`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -50,7 +51,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,12 @@ import numpy as np
 
 from dedup.corpus import document_terms
 from dedup.fingerprint import Fingerprint, Settings, fingerprint
-from dedup.index import MAX_BUCKET, confirmed, salient_estimate
+from dedup.index import MAX_BUCKET, confirmed, salient_estimate, salient_sketch
 from dedup.model import Article
 from dedup.normalise import Analysis, analyse
+from dedup.read import InputError, read_paths, read_records
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: 32-bit buckets, b-bit salient sketches, compact indexes
 DEFAULT_PATH = Path(".dedup") / "index.duckdb"
 LOCK_TIMEOUT = 10.0  # seconds a second writer waits for the first one
 SHINGLES, SALIENT = 0, 1  # the ``kind`` column of ``bands``
@@ -79,10 +81,11 @@ CREATE TABLE articles (
     source VARCHAR,
     url VARCHAR,
     language VARCHAR,
-    text BLOB NOT NULL,
+    digest UBIGINT,
+    text BLOB,
     salient BLOB
 );
-CREATE TABLE bands (kind UTINYINT NOT NULL, band USMALLINT NOT NULL, bucket UBIGINT NOT NULL, doc UINTEGER NOT NULL);
+CREATE TABLE bands (kind UTINYINT NOT NULL, band UTINYINT NOT NULL, bucket UINTEGER NOT NULL, doc UINTEGER NOT NULL);
 CREATE TABLE terms (term VARCHAR NOT NULL, df INTEGER NOT NULL);
 """
 _TABLES = {"meta", "articles", "bands", "terms"}
@@ -139,6 +142,8 @@ class IndexStats:
     terms: int
     text_bytes: int  # compressed article texts
     file_bytes: int
+    compact: bool = False  # keeps no texts: verification re-reads the originals
+    uncounted: int = 0  # compact: articles removed or replaced whose terms could not be uncounted
 
     @property
     def bytes_per_article(self) -> float | None:
@@ -156,6 +161,8 @@ class IndexStats:
             "text_bytes": self.text_bytes,
             "file_bytes": self.file_bytes,
             "bytes_per_article": None if per is None else round(per, 1),
+            "compact": self.compact,
+            "uncounted": self.uncounted,
         }
 
 
@@ -203,7 +210,7 @@ def _connect(path: Path, read_only: bool, lock_timeout: float) -> duckdb.DuckDBP
             time.sleep(0.1)
 
 
-def _create(path: Path, settings: Settings) -> None:
+def _create(path: Path, settings: Settings, compact: bool) -> None:
     """Make an empty index at ``path`` unless one appeared meanwhile: built in a temporary file
     beside it and linked into place, so a crash never leaves a half-made index that later
     opens refuse."""
@@ -217,7 +224,12 @@ def _create(path: Path, settings: Settings) -> None:
             con.execute(_SCHEMA)
             con.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
-                [["format_version", str(FORMAT_VERSION)], ["settings", json.dumps(settings.to_dict())]],
+                [
+                    ["format_version", str(FORMAT_VERSION)],
+                    ["settings", json.dumps(settings.to_dict())],
+                    ["texts", "none" if compact else "stored"],
+                    ["uncounted", "0"],
+                ],
             )
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
@@ -229,7 +241,13 @@ def _create(path: Path, settings: Settings) -> None:
 
 
 def _bands_of(fps: Sequence[Fingerprint], docs: Sequence[int]) -> dict[str, np.ndarray]:
-    """The ``bands`` rows of articles: numpy columns DuckDB scans directly."""
+    """The ``bands`` rows of articles: numpy columns DuckDB scans directly.
+
+    A bucket keeps the top 32 bits of the band hash: against a million articles, 64 bands
+    then collide by chance about once per 70 new articles, and each bucket costs 4 bytes, not 8.
+    Rows go in ``(kind, band, doc)`` order so that DuckDB stores kind, band and doc as runs
+    and deltas, next to nothing; the buckets are random and take their 4 bytes.
+    """
     kind, band, bucket, doc = [], [], [], []
     for d, fp in zip(docs, fps, strict=True):
         for k, values in ((SHINGLES, fp.shingle_bands), (SALIENT, fp.salient_bands)):
@@ -237,30 +255,30 @@ def _bands_of(fps: Sequence[Fingerprint], docs: Sequence[int]) -> dict[str, np.n
             band.extend(range(len(values)))
             bucket.extend(values)
             doc.extend([d] * len(values))
-    return {
+    columns = {
         "kind": np.asarray(kind, dtype=np.uint8),
-        "band": np.asarray(band, dtype=np.uint16),
-        "bucket": np.asarray(bucket, dtype=np.uint64),
+        "band": np.asarray(band, dtype=np.uint8),
+        "bucket": (np.asarray(bucket, dtype=np.uint64) >> np.uint64(31)).astype(np.uint32),
         "doc": np.asarray(doc, dtype=np.uint32),
     }
+    order = np.lexsort((columns["doc"], columns["band"], columns["kind"]))
+    return {k: v[order] for k, v in columns.items()}
 
 
 def _salient_blob(fp: Fingerprint) -> bytes | None:
     if not fp.salient_bands:  # too few salient terms: never a salient candidate
         return None
-    values = np.asarray(fp.salient.hashvalues)
-    if values.max(initial=0) >= 2**32:  # only 32-bit schemes are stored this compactly
-        raise StoreError("salient signatures must be 32-bit (scheme affine32)")
-    return values.astype("<u4").tobytes()
+    return salient_sketch(fp).tobytes()
 
 
 class Store:
     """An open index. Use :meth:`open`; close it (or use ``with``) to release the file lock."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, settings: Settings) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, settings: Settings, texts: bool = True) -> None:
         self._con = con
         self.path = path
         self.settings = settings
+        self.texts = texts  # False: a compact index, verification re-reads the originals
 
     # --- opening -----------------------------------------------------------------------
 
@@ -272,13 +290,16 @@ class Store:
         settings: Settings | None = Settings(),
         write: bool = False,
         create: bool | None = None,
+        compact: bool | None = None,
         lock_timeout: float = LOCK_TIMEOUT,
     ) -> Store:
         """Open the index at ``path``; for ``write``, create it when missing (unless ``create``
         is False).
 
         ``settings`` must be the ones the index was built with (``None``: take the index's,
-        for reading only). Raises a :class:`StoreError` subclass with a one-line message.
+        for reading only). ``compact`` makes a new index that keeps no texts (``None``: the
+        index's kind; True for an index that keeps them is an error). Raises a
+        :class:`StoreError` subclass with a one-line message.
         """
         path = Path(path)
         if path.is_dir():
@@ -287,12 +308,14 @@ class Store:
         if not path.exists():
             if not create:
                 raise NotAnIndex(f"{path}: no index here (build one with `dedup index add`)")
-            _create(path, settings or Settings())
+            _create(path, settings or Settings(), bool(compact))
         _sniff(path)
         con = _connect(path, read_only=not write, lock_timeout=lock_timeout)
         try:
             with translated(path):
-                stored = cls._read_meta(con, path)
+                stored, texts = cls._read_meta(con, path)
+            if compact and texts:
+                raise StoreError(f"{path}: the index keeps article texts; --compact applies when an index is created")
             if settings is not None and stored != settings:
                 differ = [
                     f"{k}={v!r} (index: {stored.to_dict()[k]!r})"
@@ -306,10 +329,10 @@ class Store:
         except BaseException:
             con.close()
             raise
-        return cls(con, path, stored)
+        return cls(con, path, stored, texts)
 
     @staticmethod
-    def _read_meta(con: duckdb.DuckDBPyConnection, path: Path) -> Settings:
+    def _read_meta(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[Settings, bool]:
         tables = {
             row[0] for row in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
         }
@@ -323,7 +346,7 @@ class Store:
                 "(rebuild the index with `dedup index add`)"
             )
         try:
-            return Settings(**json.loads(meta["settings"]))
+            return Settings(**json.loads(meta["settings"])), meta["texts"] == "stored"
         except (KeyError, TypeError, ValueError):
             raise FormatMismatch(f"{path}: the index's settings are unreadable") from None
 
@@ -349,28 +372,9 @@ class Store:
         con.begin()
         try:
             replaced = self._forget(ids)
-            start = con.execute("SELECT coalesce(max(doc) + 1, 0) FROM articles").fetchone()[0]  # type: ignore[index]
+            start = self._scalar("SELECT coalesce(max(doc) + 1, 0) FROM articles")
             docs = list(range(start, start + len(analyses)))
-            con.executemany(
-                "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        d,
-                        a.article.id,
-                        *(getattr(a.article, k) or None for k in _METADATA[:-1]),
-                        a.language,
-                        text,
-                        salient,
-                    ]
-                    for d, a, text, salient in zip(
-                        docs,
-                        analyses,
-                        (zlib.compress(a.article.text.encode("utf-8"), 9) for a in analyses),
-                        (_salient_blob(fp) for fp in fps),
-                        strict=True,
-                    )
-                ],
-            )
+            self._insert("articles", self._article_columns(analyses, fps, docs))
             self._insert("bands", _bands_of(fps, docs))
             df: Counter[str] = Counter()
             for a in analyses:
@@ -381,6 +385,26 @@ class Store:
             con.rollback()
             raise
         return AddResult(ids, replaced, self.count())
+
+    def _article_columns(
+        self, analyses: Sequence[Analysis], fps: Sequence[Fingerprint], docs: Sequence[int]
+    ) -> dict[str, Any]:
+        """The ``articles`` rows. A compact index keeps only what finds the original again
+        (id, origin, a digest of the text); the others keep the text and metadata."""
+        articles = [a.article for a in analyses]
+        kept = self.texts
+        columns: dict[str, Any] = {
+            "doc": np.asarray(docs, dtype=np.uint32),
+            "id": [a.id for a in articles],
+            "origin": [a.origin or None for a in articles],
+        }
+        for key in _METADATA[1:-1]:
+            columns[key] = [getattr(a, key) or None if kept else None for a in articles]
+        columns["language"] = [a.language for a in analyses]
+        columns["digest"] = np.asarray([0 if kept else _digest(a.text) for a in articles], dtype=np.uint64)
+        columns["text"] = [zlib.compress(a.text.encode("utf-8"), 9) if kept else None for a in articles]
+        columns["salient"] = [_salient_blob(fp) for fp in fps]
+        return columns
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         """Remove articles by id in one transaction; returns the ids that were there."""
@@ -401,15 +425,19 @@ class Store:
         con = self._con
         con.execute("CREATE OR REPLACE TEMP TABLE gone_ids (id VARCHAR)")
         self._insert("gone_ids", {"id": ids})
-        rows = con.execute(
-            f"SELECT doc, id, {', '.join(_METADATA)}, text FROM articles SEMI JOIN gone_ids USING (id)"
-        ).fetchall()
+        rows = con.execute(f"{_SELECT} SEMI JOIN gone_ids USING (id)").fetchall()
         if not rows:
             return []
+        found, gone = _articles_of(rows)
         df: Counter[str] = Counter()
-        for row in rows:
-            df.update(document_terms(analyse(_article(row[1:]))))
+        for article in found.values():
+            df.update(document_terms(analyse(article)))
         self._count_terms(df, -1)
+        if gone:  # a compact index whose original changed: its terms stay counted (say how many)
+            con.execute(
+                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + ? AS VARCHAR) WHERE key = 'uncounted'",
+                [len(gone)],
+            )
         con.execute("CREATE OR REPLACE TEMP TABLE gone_docs AS SELECT doc FROM articles SEMI JOIN gone_ids USING (id)")
         con.execute("DELETE FROM bands WHERE doc IN (SELECT doc FROM gone_docs)")
         con.execute("DELETE FROM articles WHERE doc IN (SELECT doc FROM gone_docs)")
@@ -428,8 +456,11 @@ class Store:
 
     # --- reading -------------------------------------------------------------------------
 
+    def _scalar(self, sql: str) -> Any:
+        return self._con.execute(sql).fetchall()[0][0]
+
     def count(self) -> int:
-        return self._con.execute("SELECT count(*) FROM articles").fetchone()[0]  # type: ignore[index]
+        return self._scalar("SELECT count(*) FROM articles")
 
     def present(self, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` are indexed."""
@@ -450,7 +481,7 @@ class Store:
             return []
         con = self._con
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE batch_bands (kind UTINYINT, band USMALLINT, bucket UBIGINT, pos UINTEGER)"
+            "CREATE OR REPLACE TEMP TABLE batch_bands (kind UTINYINT, band UTINYINT, bucket UINTEGER, pos UINTEGER)"
         )
         self._insert("batch_bands", _bands_of(fingerprints, range(len(fingerprints))))
         con.execute("CREATE OR REPLACE TEMP TABLE batch_ids (id VARCHAR)")
@@ -484,7 +515,7 @@ class Store:
 
         def estimate(pair: tuple[int, int]) -> float:
             pos, doc = pair
-            return salient_estimate(np.asarray(fingerprints[pos].salient.hashvalues), stored[doc])
+            return salient_estimate(salient_sketch(fingerprints[pos]), stored[doc])
 
         return sorted(confirmed(found[SHINGLES], found[SALIENT], estimate, self.settings.salient_min_jaccard))
 
@@ -508,15 +539,13 @@ class Store:
             return {}
         self._docs_table(docs)
         rows = self._con.execute("SELECT doc, salient FROM articles SEMI JOIN wanted_docs USING (doc)").fetchall()
-        return {doc: np.frombuffer(blob, dtype="<u4") for doc, blob in rows if blob is not None}
+        return {doc: np.frombuffer(blob, dtype=np.uint8) for doc, blob in rows if blob is not None}
 
-    def articles(self, docs: Iterable[int]) -> dict[int, Article]:
-        """Indexed articles by doc number, their text decompressed."""
+    def articles(self, docs: Iterable[int]) -> tuple[dict[int, Article], list[str]]:
+        """Indexed articles by doc number, with their text (decompressed, or re-read from the
+        original in a compact index), and the ids of those whose original is gone or changed."""
         self._docs_table(docs)
-        rows = self._con.execute(
-            f"SELECT doc, id, {', '.join(_METADATA)}, text FROM articles SEMI JOIN wanted_docs USING (doc)"
-        ).fetchall()
-        return {row[0]: _article(row[1:]) for row in rows}
+        return _articles_of(self._con.execute(f"{_SELECT} SEMI JOIN wanted_docs USING (doc)").fetchall())
 
     def document_frequencies(self, terms: Iterable[str]) -> Counter[str]:
         """Indexed document frequencies of ``terms`` (only those: the table can be large)."""
@@ -527,11 +556,12 @@ class Store:
 
     def stats(self) -> IndexStats:
         con = self._con
-        articles, text_bytes = con.execute(
+        [(articles, text_bytes)] = con.execute(
             "SELECT count(*), coalesce(sum(octet_length(text)), 0) FROM articles"
-        ).fetchone()  # type: ignore[misc]
-        band_rows = con.execute("SELECT count(*) FROM bands").fetchone()[0]  # type: ignore[index]
-        terms = con.execute("SELECT count(*) FROM terms").fetchone()[0]  # type: ignore[index]
+        ).fetchall()
+        band_rows = self._scalar("SELECT count(*) FROM bands")
+        terms = self._scalar("SELECT count(*) FROM terms")
+        uncounted = self._scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'uncounted'")
         return IndexStats(
             str(self.path),
             FORMAT_VERSION,
@@ -541,12 +571,59 @@ class Store:
             terms,
             text_bytes,
             sum(p.stat().st_size for p in (self.path, self.path.with_name(self.path.name + ".wal")) if p.exists()),
+            compact=not self.texts,
+            uncounted=uncounted,
         )
 
 
-def _article(row: Sequence[Any]) -> Article:
-    """An Article from ``(id, origin, title, date, source, url, language, text)``."""
-    article_id, *meta, text = row
-    fields = dict(zip(_METADATA, meta, strict=True))
-    fields["origin"] = fields["origin"] or ""
-    return Article(article_id, zlib.decompress(text).decode("utf-8"), **fields)
+_SELECT = f"SELECT doc, id, {', '.join(_METADATA)}, digest, text FROM articles"
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _articles_of(rows: Iterable[Sequence[Any]]) -> tuple[dict[int, Article], list[str]]:
+    """Articles from ``_SELECT`` rows, and the ids of the compact ones whose original is lost."""
+    found: dict[int, Article] = {}
+    wanted: dict[int, tuple[str, str, int]] = {}  # compact: doc -> (id, origin, digest)
+    for doc, article_id, *meta, digest, text in rows:
+        fields = dict(zip(_METADATA, meta, strict=True))
+        fields["origin"] = fields["origin"] or ""
+        if text is None:
+            wanted[doc] = (article_id, fields["origin"], digest)
+        else:
+            found[doc] = Article(article_id, zlib.decompress(text).decode("utf-8"), **fields)
+    originals = _originals({origin for _, origin, _ in wanted.values()})
+    lost = []
+    for doc, (article_id, origin, digest) in wanted.items():
+        original = originals.get(origin)
+        if original is not None and _digest(original.text) == digest:  # the file still says the same
+            found[doc] = replace(original, id=article_id)
+        else:
+            lost.append(article_id)
+    return found, sorted(lost)
+
+
+def _originals(origins: set[str]) -> dict[str, Article]:
+    """The articles at ``origins`` (files, or ``file:line`` for records) that can still be read,
+    each file read once; of a JSONL file only the lines asked for are parsed."""
+    by_file: dict[str, set[str]] = {}
+    for origin in origins:
+        record = re.fullmatch(r"(.+):(\d+)", origin)
+        by_file.setdefault(record[1] if record and not Path(origin).is_file() else origin, set()).add(origin)
+    found: dict[str, Article] = {}
+    for path, wanted in by_file.items():
+        try:
+            if path.lower().endswith(".jsonl"):
+                lines = Path(path).read_bytes().split(b"\n")  # as dedup.read splits them
+                for origin in wanted:
+                    n = int(origin.rsplit(":", 1)[1])
+                    if 0 < n <= len(lines):
+                        line = lines[n - 1].decode("utf-8", errors="replace")
+                        found.update((origin, a) for a in read_records([line], path) if isinstance(a, Article))
+            elif Path(path).is_file():
+                found.update((a.origin, a) for a in read_paths([path], skip_bad=True).articles if a.origin in wanted)
+        except (InputError, OSError):
+            continue  # gone or unreadable: its articles are reported unverified
+    return found

@@ -10,7 +10,7 @@ from dedup.corpus import document_terms
 from dedup.fingerprint import Settings, fingerprint
 from dedup.index import candidate_pairs
 from dedup.normalise import analyse
-from dedup.store import FormatMismatch, IndexLocked, NotAnIndex, SettingsMismatch, Store
+from dedup.store import FORMAT_VERSION, FormatMismatch, IndexLocked, NotAnIndex, SettingsMismatch, Store
 
 
 @pytest.fixture
@@ -34,11 +34,13 @@ def test_add_records_articles_bands_and_term_counts(tmp_path, analysed):
     assert result.total == 3 and result.replaced == [] and len(result.added) == 3
     with Store.open(path) as store:
         stats = store.stats()
-        assert stats.articles == 3 and stats.band_rows == 3 * 64 and stats.format_version == 1
+        assert stats.articles == 3 and stats.band_rows == 3 * 64 and stats.format_version == FORMAT_VERSION
         assert stats.settings == Settings().to_dict() and stats.file_bytes > 0
         df = store.document_frequencies(document_terms(analysed["001"]))
         assert df["sommet"] == 3 and df["#35"] == 1  # every seed says "sommet"; only 001 of these "35 pays"
-        article = store.articles([1])[1]
+        found, lost = store.articles([1])
+        article = found[1]
+    assert lost == []
     assert article.text == analysed["001"].article.text and article.date == "2026-01-06"
 
 
@@ -106,7 +108,7 @@ def test_an_index_of_another_format_version_is_refused(tmp_path, analysed):
     _index(path, [analysed["000"]])
     with duckdb.connect(str(path)) as con:
         con.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
-    with pytest.raises(FormatMismatch, match="format version 99; this dedup reads version 1"):
+    with pytest.raises(FormatMismatch, match=f"format version 99; this dedup reads version {FORMAT_VERSION}"):
         Store.open(path)
 
 

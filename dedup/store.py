@@ -10,26 +10,40 @@ What it stores, and why
   shingles, kind 1: salient terms). Candidate search is its SQL self-join on
   ``(kind, band, bucket)`` against a temporary table of the new batch's bands, with the bucket
   cap and the salient-estimate confirmation of :mod:`dedup.index` (one shared function).
-- ``articles``: per article its id, metadata, the salient-term signature (64 × 4 bytes, for that
-  confirmation) and its **text, zlib-compressed**. Verifying a candidate needs the features
-  derived from the whole text — shingles for Jaccard and containment, content-word phrases,
-  the fuzzy ratio, the sentence alignment, the term vector, names and numbers — and none of
-  them can be rebuilt from a signature. Keeping the text makes ``dedup check`` work against
-  indexed articles whose files are gone or elsewhere (a CI runner, a bucket); the price is
-  size. Measured on French news (``fr_news_corpus``, 1,000 → 5,000 articles): about
-  2,200 bytes per added article, of which about 1,350 are compressed text, 512 the 64
-  bucket ids (random 63-bit values, incompressible) and 256 the salient signature; DuckDB's
-  256 KiB blocks add a fixed ~1.3 MB, which dominates small indexes. The ≤ 300-byte goal
-  needs the text out (re-read ``origin`` for the few candidates verified), the salient
-  signature out (re-derive it from that text) and 32-bit buckets. The word-shingle signature
-  itself is not stored: the join reads the bands, and the text remakes it.
+  A bucket is the top 32 bits of the band hash (4 bytes; chance collisions stay rare at a
+  million articles), and rows are written in ``(kind, band, doc)`` order so that DuckDB keeps
+  kind, band and doc as runs and deltas: the 64 random buckets, 256 bytes, are most of an
+  article's cost here. The word-shingle signature itself is not stored: the join reads the
+  bands, and verification remakes it from the text.
+- ``articles``: per article its id, origin, metadata and the salient-term **sketch**: the
+  lowest byte of each of the 64 signature rows (b-bit minwise hashing; 64 bytes, not 256),
+  enough to confirm salient-band candidates (:func:`dedup.index.salient_estimate` corrects
+  for rows equal by chance). And, by default, the **text, zlib-compressed**: verifying a
+  candidate needs features of the whole text — shingles, content-word phrases, the sentence
+  alignment, the term vector, names and numbers — that no signature gives back. Keeping it
+  makes ``dedup check`` work against articles whose files are gone or elsewhere (a CI runner,
+  a bucket); it is most of the size (about 1,250 of 1,650 bytes an article on French news).
+- A **compact** index (``compact=True``, ``dedup index add --compact``, chosen when the index
+  is created) keeps no text and no metadata, only the id, the ``origin`` (the path as given,
+  ``file:line`` for a record) and a 64-bit digest of the text. ``check`` re-reads a
+  candidate's original (of a JSONL file, only that line) and verifies it exactly as with a
+  stored text when the digest still matches; when the file is gone or changed, the candidate
+  is reported unverified (``CheckResult.unverified``, a warning), never silently dropped.
 - ``terms``: document frequencies (the same terms :class:`~dedup.corpus.Corpus` counts), so
   that term rarity (IDF) in ``check`` comes from the index plus the batch, not from the batch
-  alone. Removing or replacing an article re-analyses its stored text to subtract its terms.
+  alone. Removing or replacing an article re-analyses its text to subtract its terms; in a
+  compact index whose original changed that is impossible, and ``meta.uncounted`` says how
+  many articles' terms stayed counted (IDF drifts slightly; ``index stats`` shows it).
 
-Writes are transactions (``BEGIN`` … ``COMMIT``): an interrupted add leaves the index as it
-was. Re-adding an id replaces the article. DuckDB locks the file for a writer; a second
-writer waits up to ``lock_timeout`` seconds, then gets :class:`IndexLocked`.
+Figures (bytes per article at 100,000 articles, both kinds) are in ``bench/README.md``.
+
+Writes are transactions (``BEGIN`` … ``COMMIT``): an add killed at any moment leaves the
+index as it was or with the whole batch. A new index is built in a temporary file and linked
+into place, so a crash never leaves a half-made one. DuckDB locks the file for a writer; a
+second writer waits up to ``lock_timeout`` seconds, then gets :class:`IndexLocked`. A file
+that is not an index is recognised from its first bytes before DuckDB opens it, and DuckDB
+never loads an extension for it (it would attach an SQLite file as a database).
+``tests/test_store_safety.py`` kills writers, runs two at once and feeds foreign files.
 
 >>> from dedup.normalise import analyse
 >>> from dedup.read import read_paths

@@ -118,14 +118,17 @@ def main() -> None:
     parser.add_argument("--rewrites", type=int, default=300)
     parser.add_argument("--work", type=Path, default=Path("/tmp/dedup-bench-index"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--check-only", action="store_true", help="reuse the indexes a previous run built")
     args = parser.parse_args()
 
     args.work.mkdir(parents=True, exist_ok=True)
-    for stale in args.work.glob("*.duckdb*"):
-        stale.unlink()
     synth = Synthetic.load(seed=args.seed)
-    print(f"building {args.articles:,} articles in {args.work} (full.duckdb, compact.duckdb)")
-    spent = build(synth, args.work, args.articles, args.batch)
+    spent = None
+    if not args.check_only:
+        for stale in args.work.glob("*.duckdb*"):
+            stale.unlink()
+        print(f"building {args.articles:,} articles in {args.work} (full.duckdb, compact.duckdb)")
+        spent = build(synth, args.work, args.articles, args.batch)
 
     rng = random.Random(f"{args.seed}:check")
     sources = rng.sample(range(args.articles), args.rewrites)
@@ -136,11 +139,15 @@ def main() -> None:
     for kind in ("full", "compact"):
         index = args.work / f"{kind}.duckdb"
         stats = index_stats(index)
-        seconds = spent["analysis"] + spent[kind]
+        if spent:
+            seconds = spent["analysis"] + spent[kind]
+            print(
+                f"{kind}: index add {args.articles / seconds:,.0f} articles/s ({spent['analysis']:.0f} s analysis + "
+                f"{spent[kind]:.0f} s writing)"
+            )
         print(
-            f"{kind}: index add {args.articles / seconds:,.0f} articles/s ({spent['analysis']:.0f} s analysis + "
-            f"{spent[kind]:.0f} s writing); {stats.file_bytes:,} bytes = {stats.bytes_per_article:.0f} bytes/article "
-            f"(texts {stats.text_bytes / args.articles:.0f}; band rows {stats.band_rows:,}; terms {stats.terms:,})"
+            f"{kind}: {stats.file_bytes:,} bytes = {stats.bytes_per_article:.0f} bytes/article (texts "
+            f"{stats.text_bytes / stats.articles:.0f}; band rows {stats.band_rows:,}; terms {stats.terms:,})"
         )
         print(f"{kind}: dedup check of {args.new:,} new articles against {stats.articles:,}: ", end="", flush=True)
         print(check_run(index, batch, args.work, sources, args.new - args.rewrites), flush=True)

@@ -110,6 +110,25 @@ def check_run(index: Path, batch: Path, work: Path, sources: list[int], fresh: i
     )
 
 
+def index_part(index: Path, batch: Path) -> str:
+    """The index's share of a check, in-process: the SQL band join (with the salient
+    confirmation) and fetching the candidates' texts (decompressed, or re-read from the
+    originals in a compact index). The rest of a check is analysis and verification."""
+    analyses = analyse_all(read_paths([batch]).articles)
+    fps = [fingerprint(a) for a in analyses]
+    with Store.open(index) as store:
+        began = time.perf_counter()
+        pairs = store.candidates(fps, [a.id for a in analyses])
+        joined = time.perf_counter() - began
+        began = time.perf_counter()
+        found, lost = store.articles({doc for _, doc in pairs})
+        fetched = time.perf_counter() - began
+    return (
+        f"band join {joined:.2f} s ({len(pairs):,} candidates); "
+        f"fetching {len(found):,} indexed articles {fetched:.2f} s ({len(lost)} lost)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
@@ -151,6 +170,7 @@ def main() -> None:
         )
         print(f"{kind}: dedup check of {args.new:,} new articles against {stats.articles:,}: ", end="", flush=True)
         print(check_run(index, batch, args.work, sources, args.new - args.rewrites), flush=True)
+        print(f"{kind}: index part of the check: {index_part(index, batch)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ def index_part(index: Path, batch: Path) -> str:
     fps = [fingerprint(a) for a in analyses]
     with Store.open(index) as store:
         began = time.perf_counter()
-        pairs = store.candidates(fps, [a.id for a in analyses])
+        pairs = store.candidates(fps, [a.article.id for a in analyses])
         joined = time.perf_counter() - began
         began = time.perf_counter()
         found, lost = store.articles({doc for _, doc in pairs})

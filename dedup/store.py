@@ -17,7 +17,7 @@ What it stores, and why
   bands, and verification remakes it from the text.
 - ``articles``: per article its id, origin, metadata and the salient-term **sketch**: the
   lowest byte of each of the 64 signature rows (b-bit minwise hashing; 64 bytes, not 256),
-  enough to confirm salient-band candidates (:func:`dedup.index.salient_estimate` corrects
+  enough to confirm salient-band candidates (:func:`dedup.index.salient_estimates` corrects
   for rows equal by chance). And, by default, the **text, zlib-compressed**: verifying a
   candidate needs features of the whole text — shingles, content-word phrases, the sentence
   alignment, the term vector, names and numbers — that no signature gives back. Keeping it
@@ -74,7 +74,7 @@ import numpy as np
 
 from dedup.corpus import document_terms
 from dedup.fingerprint import Fingerprint, Settings, fingerprint
-from dedup.index import MAX_BUCKET, confirmed, salient_estimate, salient_sketch
+from dedup.index import MAX_BUCKET, confirmed, pair_keys, salient_estimates, salient_sketch
 from dedup.model import Article
 from dedup.normalise import Analysis, analyse
 from dedup.read import InputError, read_paths, read_records
@@ -520,18 +520,17 @@ class Store:
             WHERE s.n <= ?
             """,
             [MAX_BUCKET],
-        ).fetchall()
-        found: dict[int, set[tuple[int, int]]] = {SHINGLES: set(), SALIENT: set()}
-        for kind, pos, doc in rows:
-            found[kind].add((pos, doc))
-        unsure = {doc for _, doc in found[SALIENT] - found[SHINGLES]}
-        stored = self._salient_signatures(unsure)
+        ).fetchnumpy()
+        new = np.stack([salient_sketch(fp) for fp in fingerprints])
 
-        def estimate(pair: tuple[int, int]) -> float:
-            pos, doc = pair
-            return salient_estimate(salient_sketch(fingerprints[pos]), stored[doc])
+        def estimates(positions: np.ndarray, docs: np.ndarray) -> np.ndarray:
+            held, sketches = self._salient_sketches(set(np.unique(docs).tolist()))
+            return salient_estimates(new[positions], sketches[np.searchsorted(held, docs)])
 
-        return sorted(confirmed(found[SHINGLES], found[SALIENT], estimate, self.settings.salient_min_jaccard))
+        keys = {
+            k: pair_keys(rows["pos"][rows["kind"] == k], rows["doc"][rows["kind"] == k]) for k in (SHINGLES, SALIENT)
+        }
+        return confirmed(keys[SHINGLES], keys[SALIENT], estimates, self.settings.salient_min_jaccard)
 
     def _insert(self, table: str, columns: dict[str, Any]) -> None:
         """Append numpy (or list) columns to ``table``, in its column order, in one scan."""
@@ -548,12 +547,15 @@ class Store:
         self._con.execute("CREATE OR REPLACE TEMP TABLE wanted_docs (doc UINTEGER)")
         self._insert("wanted_docs", {"doc": np.asarray(sorted(docs), dtype=np.uint32)})
 
-    def _salient_signatures(self, docs: set[int]) -> dict[int, np.ndarray]:
-        if not docs:
-            return {}
+    def _salient_sketches(self, docs: set[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The stored sketches of ``docs`` (all have salient bands, so all have one): doc
+        numbers in order, and their sketches as the rows of one matrix."""
         self._docs_table(docs)
-        rows = self._con.execute("SELECT doc, salient FROM articles SEMI JOIN wanted_docs USING (doc)").fetchall()
-        return {doc: np.frombuffer(blob, dtype=np.uint8) for doc, blob in rows if blob is not None}
+        rows = self._con.execute(
+            "SELECT doc, salient FROM articles SEMI JOIN wanted_docs USING (doc) ORDER BY doc"
+        ).fetchall()
+        sketches = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.uint8).reshape(len(rows), -1)
+        return np.asarray([doc for doc, _ in rows], dtype=np.uint32), sketches
 
     def articles(self, docs: Iterable[int]) -> tuple[dict[int, Article], list[str]]:
         """Indexed articles by doc number, with their text (decompressed, or re-read from the

@@ -69,7 +69,8 @@ def _assert_consistent(path: Path, expected_ids: set[str]) -> None:
     frequencies equal to those recomputed from the stored texts."""
     with Store.open(path) as store:
         assert store.count() == len(expected_ids)
-        articles = store.articles(range(10**6))
+        articles, lost = store.articles(range(10**6))
+        assert lost == []
         stored_df = store.document_frequencies(
             set().union(*(document_terms(analyse(a)) for a in articles.values())) | {"sommet"}
         )

@@ -84,6 +84,7 @@ class CheckResult:
     candidates: int = 0
     skipped: list[Problem] = field(default_factory=list)
     added: AddResult | None = None  # what ``add`` put in the index, None when it added nothing
+    unverified: list[str] = field(default_factory=list)  # compact index: candidates whose original is lost
 
     @property
     def failures(self) -> list[Finding]:
@@ -105,6 +106,7 @@ class CheckResult:
                 "articles_checked": len(self.articles),
                 "articles_skipped": len(self.skipped),
                 "candidates": self.candidates,
+                "candidates_unverified": len(self.unverified),
                 "articles_with_matches": sum(1 for f in self.findings if f.matches),
                 "articles_failing": len(self.failures),
             },
@@ -136,18 +138,20 @@ def index_add(
     index_path: PathLike = DEFAULT_PATH,
     *,
     settings: Settings = Settings(),
+    compact: bool | None = None,
     lock_timeout: float = LOCK_TIMEOUT,
     progress: Progress | None = None,
 ) -> AddResult:
     """Add articles (or the files and folders holding them) to the index, creating it when
-    missing; an id already indexed is replaced. One transaction: all or nothing."""
+    missing (``compact``: one that keeps no texts); an id already indexed is replaced. One
+    transaction: all or nothing."""
     report = progress or silent
     articles = _articles(items)
     analyses = analyse_all(articles, report)
     fps = [fingerprint(a, settings) for a in analyses]
     with (
         translated(index_path),
-        Store.open(index_path, settings=settings, write=True, lock_timeout=lock_timeout) as store,
+        Store.open(index_path, settings=settings, write=True, compact=compact, lock_timeout=lock_timeout) as store,
     ):
         return store.add(analyses, fps)
 
@@ -201,7 +205,8 @@ def check(
     ):
         indexed = store.count()
         against_index = store.candidates(fps, ids)
-        stored = store.articles({doc for _, doc in against_index})
+        stored, unverified = store.articles({doc for _, doc in against_index})
+        against_index = [(pos, doc) for pos, doc in against_index if doc in stored]
         old = {doc: analyse(a) for doc, a in stored.items()}
         batch_terms = [document_terms(a) for a in analyses]
         wanted = set().union(*batch_terms, *(document_terms(a) for a in old.values()))
@@ -212,7 +217,14 @@ def check(
         corpus = Corpus(Counter(df), indexed - replaced + len(articles))
         findings, total = _verify(analyses, old, against_index, fps, corpus, settings, report)
         result = CheckResult(
-            list(articles), findings, fail_on, str(Path(index_path)), indexed, settings, candidates=total
+            list(articles),
+            findings,
+            fail_on,
+            str(Path(index_path)),
+            indexed,
+            settings,
+            candidates=total,
+            unverified=unverified,
         )
         if add is Add.ALWAYS or (add is Add.PASS and not result.failed):
             result.added = store.add(analyses, fps)

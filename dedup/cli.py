@@ -34,7 +34,7 @@ from dedup.reports import json as json_report
 from dedup.reports import junit as junit_report
 from dedup.reports import sarif as sarif_report
 from dedup.reports import text as text_report
-from dedup.store import DEFAULT_PATH, AddResult, StoreError
+from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, StoreError
 
 app = typer.Typer(
     help="Find near-duplicate news articles and reports of the same event.",
@@ -115,6 +115,15 @@ OutputOption = Annotated[
 ]
 IndexOption = Annotated[
     Path, typer.Option("--index", envvar="DEDUP_INDEX", help="The index file (DuckDB).", show_default=True)
+]
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        envvar="DEDUP_LOCK_TIMEOUT",
+        min=0,
+        help="Seconds to wait for another process writing the index before giving up.",
+    ),
 ]
 SkipBadOption = Annotated[
     bool,
@@ -249,6 +258,7 @@ def check_command(
     fmt: CheckFormatOption = CheckFormat.text,  # type: ignore[assignment]
     output: OutputOption = None,
     skip_bad: SkipBadOption = False,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
@@ -257,7 +267,9 @@ def check_command(
     read = _read(paths, skip_bad, "check")
     try:
         with _progress(len(read.articles)) as progress:
-            result = check(read.articles, index, fail_on=relation, add=add, progress=progress)
+            result = check(
+                read.articles, index, fail_on=relation, add=add, lock_timeout=lock_timeout, progress=progress
+            )
     except StoreError as e:
         raise _fail(str(e)) from None
     result.skipped = read.skipped
@@ -265,6 +277,13 @@ def check_command(
         stderr.print(_added(result.added, index), highlight=False, markup=False, soft_wrap=True)
     elif add is Add.PASS:
         stderr.print(f"not added to {index}: the check failed", highlight=False, markup=False, soft_wrap=True)
+    for lost in result.unverified:
+        stderr.print(
+            f"[yellow]warning:[/] indexed article {escape(lost)} not verified: its original is gone or changed",
+            markup=True,
+            soft_wrap=True,
+            highlight=False,
+        )
     _emit(result, fmt, output, text_report.render_check)
     if fmt is CheckFormat.github and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(github_report.step_summary(result), Path(os.environ["GITHUB_STEP_SUMMARY"]))
@@ -277,6 +296,15 @@ def index_add_command(
     paths: PathsArgument,
     index: IndexOption = DEFAULT_PATH,
     skip_bad: SkipBadOption = False,
+    compact: Annotated[
+        bool,
+        typer.Option(
+            "--compact",
+            help="Create an index that keeps no article texts (about 420 bytes an article instead of 2,100): "
+            "check then re-reads each candidate's original file and warns when it is gone or changed.",
+        ),
+    ] = False,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
@@ -284,7 +312,9 @@ def index_add_command(
     read = _read(paths, skip_bad, "add")
     try:
         with _progress(len(read.articles)) as progress:
-            added = index_add(read.articles, index, progress=progress)
+            added = index_add(
+                read.articles, index, compact=compact or None, lock_timeout=lock_timeout, progress=progress
+            )
     except StoreError as e:
         raise _fail(str(e)) from None
     typer.echo(_added(added, index))
@@ -294,12 +324,13 @@ def index_add_command(
 def index_remove_command(
     ids: Annotated[list[str], typer.Argument(help="Ids of the articles to remove.")],
     index: IndexOption = DEFAULT_PATH,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
     """Remove articles from the index by id."""
     try:
-        removed = index_remove(ids, index)
+        removed = index_remove(ids, index, lock_timeout=lock_timeout)
     except StoreError as e:
         raise _fail(str(e)) from None
     for missing in sorted(set(ids) - set(removed)):
@@ -314,12 +345,13 @@ def index_stats_command(
     index: IndexOption = DEFAULT_PATH,
     fmt: FormatOption = Format.text,
     output: OutputOption = None,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
     """What the index holds: articles, band rows, terms, bytes, fingerprint settings."""
     try:
-        stats = index_stats(index)
+        stats = index_stats(index, lock_timeout=lock_timeout)
     except StoreError as e:
         raise _fail(str(e)) from None
     _emit(stats, fmt, output, text_report.render_stats)

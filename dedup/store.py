@@ -10,26 +10,40 @@ What it stores, and why
   shingles, kind 1: salient terms). Candidate search is its SQL self-join on
   ``(kind, band, bucket)`` against a temporary table of the new batch's bands, with the bucket
   cap and the salient-estimate confirmation of :mod:`dedup.index` (one shared function).
-- ``articles``: per article its id, metadata, the salient-term signature (64 × 4 bytes, for that
-  confirmation) and its **text, zlib-compressed**. Verifying a candidate needs the features
-  derived from the whole text — shingles for Jaccard and containment, content-word phrases,
-  the fuzzy ratio, the sentence alignment, the term vector, names and numbers — and none of
-  them can be rebuilt from a signature. Keeping the text makes ``dedup check`` work against
-  indexed articles whose files are gone or elsewhere (a CI runner, a bucket); the price is
-  size. Measured on French news (``fr_news_corpus``, 1,000 → 5,000 articles): about
-  2,200 bytes per added article, of which about 1,350 are compressed text, 512 the 64
-  bucket ids (random 63-bit values, incompressible) and 256 the salient signature; DuckDB's
-  256 KiB blocks add a fixed ~1.3 MB, which dominates small indexes. The ≤ 300-byte goal
-  needs the text out (re-read ``origin`` for the few candidates verified), the salient
-  signature out (re-derive it from that text) and 32-bit buckets. The word-shingle signature
-  itself is not stored: the join reads the bands, and the text remakes it.
+  A bucket is the top 32 bits of the band hash (4 bytes; chance collisions stay rare at a
+  million articles), and rows are written in ``(kind, band, doc)`` order so that DuckDB keeps
+  kind, band and doc as runs and deltas: the 64 random buckets, 256 bytes, are most of an
+  article's cost here. The word-shingle signature itself is not stored: the join reads the
+  bands, and verification remakes it from the text.
+- ``articles``: per article its id, origin, metadata and the salient-term **sketch**: the
+  lowest byte of each of the 64 signature rows (b-bit minwise hashing; 64 bytes, not 256),
+  enough to confirm salient-band candidates (:func:`dedup.index.salient_estimates` corrects
+  for rows equal by chance). And, by default, the **text, zlib-compressed**: verifying a
+  candidate needs features of the whole text — shingles, content-word phrases, the sentence
+  alignment, the term vector, names and numbers — that no signature gives back. Keeping it
+  makes ``dedup check`` work against articles whose files are gone or elsewhere (a CI runner,
+  a bucket); it is most of the size (1,224 of 1,633 bytes an article in use at 100,000 French news articles).
+- A **compact** index (``compact=True``, ``dedup index add --compact``, chosen when the index
+  is created) keeps no text and no metadata, only the id, the ``origin`` (the path as given,
+  ``file:line`` for a record) and a 64-bit digest of the text. ``check`` re-reads a
+  candidate's original (of a JSONL file, only that line) and verifies it exactly as with a
+  stored text when the digest still matches; when the file is gone or changed, the candidate
+  is reported unverified (``CheckResult.unverified``, a warning), never silently dropped.
 - ``terms``: document frequencies (the same terms :class:`~dedup.corpus.Corpus` counts), so
   that term rarity (IDF) in ``check`` comes from the index plus the batch, not from the batch
-  alone. Removing or replacing an article re-analyses its stored text to subtract its terms.
+  alone. Removing or replacing an article re-analyses its text to subtract its terms; in a
+  compact index whose original changed that is impossible, and ``meta.uncounted`` says how
+  many articles' terms stayed counted (IDF drifts slightly; ``index stats`` shows it).
 
-Writes are transactions (``BEGIN`` … ``COMMIT``): an interrupted add leaves the index as it
-was. Re-adding an id replaces the article. DuckDB locks the file for a writer; a second
-writer waits up to ``lock_timeout`` seconds, then gets :class:`IndexLocked`.
+Figures (bytes per article at 100,000 articles, both kinds) are in ``bench/README.md``.
+
+Writes are transactions (``BEGIN`` … ``COMMIT``): an add killed at any moment leaves the
+index as it was or with the whole batch. A new index is built in a temporary file and linked
+into place, so a crash never leaves a half-made one. DuckDB locks the file for a writer; a
+second writer waits up to ``lock_timeout`` seconds, then gets :class:`IndexLocked`. A file
+that is not an index is recognised from its first bytes before DuckDB opens it, and DuckDB
+never loads an extension for it (it would attach an SQLite file as a database).
+``tests/test_store_safety.py`` kills writers, runs two at once and feeds foreign files.
 
 >>> from dedup.normalise import analyse
 >>> from dedup.read import read_paths
@@ -41,15 +55,17 @@ writer waits up to ``lock_timeout`` seconds, then gets :class:`IndexLocked`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import tempfile
 import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +74,12 @@ import numpy as np
 
 from dedup.corpus import document_terms
 from dedup.fingerprint import Fingerprint, Settings, fingerprint
-from dedup.index import MAX_BUCKET, confirmed, salient_estimate
+from dedup.index import MAX_BUCKET, confirmed, pair_keys, salient_estimates, salient_sketch
 from dedup.model import Article
 from dedup.normalise import Analysis, analyse
+from dedup.read import InputError, read_paths, read_records
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: 32-bit buckets, b-bit salient sketches, compact indexes
 DEFAULT_PATH = Path(".dedup") / "index.duckdb"
 LOCK_TIMEOUT = 10.0  # seconds a second writer waits for the first one
 SHINGLES, SALIENT = 0, 1  # the ``kind`` column of ``bands``
@@ -78,10 +95,11 @@ CREATE TABLE articles (
     source VARCHAR,
     url VARCHAR,
     language VARCHAR,
-    text BLOB NOT NULL,
+    digest UBIGINT,
+    text BLOB,
     salient BLOB
 );
-CREATE TABLE bands (kind UTINYINT NOT NULL, band USMALLINT NOT NULL, bucket UBIGINT NOT NULL, doc UINTEGER NOT NULL);
+CREATE TABLE bands (kind UTINYINT NOT NULL, band UTINYINT NOT NULL, bucket UINTEGER NOT NULL, doc UINTEGER NOT NULL);
 CREATE TABLE terms (term VARCHAR NOT NULL, df INTEGER NOT NULL);
 """
 _TABLES = {"meta", "articles", "bands", "terms"}
@@ -138,6 +156,8 @@ class IndexStats:
     terms: int
     text_bytes: int  # compressed article texts
     file_bytes: int
+    compact: bool = False  # keeps no texts: verification re-reads the originals
+    uncounted: int = 0  # compact: articles removed or replaced whose terms could not be uncounted
 
     @property
     def bytes_per_article(self) -> float | None:
@@ -155,6 +175,8 @@ class IndexStats:
             "text_bytes": self.text_bytes,
             "file_bytes": self.file_bytes,
             "bytes_per_article": None if per is None else round(per, 1),
+            "compact": self.compact,
+            "uncounted": self.uncounted,
         }
 
 
@@ -162,11 +184,31 @@ def _first_line(e: BaseException) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
+# Never let DuckDB fetch or load an extension to read a foreign file (it would attach an
+# SQLite file as a database, after trying the network).
+_CONFIG = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+_DUCKDB_MAGIC = (8, b"DUCK")  # where and what DuckDB writes at the start of its files
+_KNOWN_FORMATS = {b"SQLite format 3\0": "an SQLite database"}
+
+
+def _sniff(path: Path) -> None:
+    """Refuse a file that is not a DuckDB database from its first bytes, before DuckDB opens it."""
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    offset, magic = _DUCKDB_MAGIC
+    if head[offset : offset + len(magic)] == magic:
+        return
+    kind = next((name for prefix, name in _KNOWN_FORMATS.items() if head.startswith(prefix)), None)
+    if not head:
+        kind = "an empty file"
+    raise NotAnIndex(f"{path}: not a dedup index ({kind or 'not a DuckDB database'})")
+
+
 def _connect(path: Path, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_timeout
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
         except duckdb.Error as e:
             message = _first_line(e)
             if "Could not set lock" not in message:
@@ -182,8 +224,44 @@ def _connect(path: Path, read_only: bool, lock_timeout: float) -> duckdb.DuckDBP
             time.sleep(0.1)
 
 
+def _create(path: Path, settings: Settings, compact: bool) -> None:
+    """Make an empty index at ``path`` unless one appeared meanwhile: built in a temporary file
+    beside it and linked into place, so a crash never leaves a half-made index that later
+    opens refuse."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        tmp.unlink()  # DuckDB creates the file itself
+        with duckdb.connect(str(tmp), config=_CONFIG) as con:
+            con.execute(_SCHEMA)
+            con.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [
+                    ["format_version", str(FORMAT_VERSION)],
+                    ["settings", json.dumps(settings.to_dict())],
+                    ["texts", "none" if compact else "stored"],
+                    ["uncounted", "0"],
+                ],
+            )
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        with suppress(FileExistsError):  # unlike a rename, a link never replaces an index another process made
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
 def _bands_of(fps: Sequence[Fingerprint], docs: Sequence[int]) -> dict[str, np.ndarray]:
-    """The ``bands`` rows of articles: numpy columns DuckDB scans directly."""
+    """The ``bands`` rows of articles: numpy columns DuckDB scans directly.
+
+    A bucket keeps the top 32 bits of the band hash: against a million articles, 64 bands
+    then collide by chance about once per 70 new articles, and each bucket costs 4 bytes, not 8.
+    Rows go in ``(kind, band, doc)`` order so that DuckDB stores kind, band and doc as runs
+    and deltas, next to nothing; the buckets are random and take their 4 bytes.
+    """
     kind, band, bucket, doc = [], [], [], []
     for d, fp in zip(docs, fps, strict=True):
         for k, values in ((SHINGLES, fp.shingle_bands), (SALIENT, fp.salient_bands)):
@@ -191,30 +269,30 @@ def _bands_of(fps: Sequence[Fingerprint], docs: Sequence[int]) -> dict[str, np.n
             band.extend(range(len(values)))
             bucket.extend(values)
             doc.extend([d] * len(values))
-    return {
+    columns = {
         "kind": np.asarray(kind, dtype=np.uint8),
-        "band": np.asarray(band, dtype=np.uint16),
-        "bucket": np.asarray(bucket, dtype=np.uint64),
+        "band": np.asarray(band, dtype=np.uint8),
+        "bucket": (np.asarray(bucket, dtype=np.uint64) >> np.uint64(31)).astype(np.uint32),
         "doc": np.asarray(doc, dtype=np.uint32),
     }
+    order = np.lexsort((columns["doc"], columns["band"], columns["kind"]))
+    return {k: v[order] for k, v in columns.items()}
 
 
 def _salient_blob(fp: Fingerprint) -> bytes | None:
     if not fp.salient_bands:  # too few salient terms: never a salient candidate
         return None
-    values = np.asarray(fp.salient.hashvalues)
-    if values.max(initial=0) >= 2**32:  # only 32-bit schemes are stored this compactly
-        raise StoreError("salient signatures must be 32-bit (scheme affine32)")
-    return values.astype("<u4").tobytes()
+    return salient_sketch(fp).tobytes()
 
 
 class Store:
     """An open index. Use :meth:`open`; close it (or use ``with``) to release the file lock."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, settings: Settings) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, settings: Settings, texts: bool = True) -> None:
         self._con = con
         self.path = path
         self.settings = settings
+        self.texts = texts  # False: a compact index, verification re-reads the originals
 
     # --- opening -----------------------------------------------------------------------
 
@@ -226,26 +304,32 @@ class Store:
         settings: Settings | None = Settings(),
         write: bool = False,
         create: bool | None = None,
+        compact: bool | None = None,
         lock_timeout: float = LOCK_TIMEOUT,
     ) -> Store:
         """Open the index at ``path``; for ``write``, create it when missing (unless ``create``
         is False).
 
         ``settings`` must be the ones the index was built with (``None``: take the index's,
-        for reading only). Raises a :class:`StoreError` subclass with a one-line message.
+        for reading only). ``compact`` makes a new index that keeps no texts (``None``: the
+        index's kind; True for an index that keeps them is an error). Raises a
+        :class:`StoreError` subclass with a one-line message.
         """
         path = Path(path)
         if path.is_dir():
             raise NotAnIndex(f"{path}: is a directory, not an index file")
         create = write if create is None else create and write
-        if not create and not path.exists():
-            raise NotAnIndex(f"{path}: no index here (build one with `dedup index add`)")
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            if not create:
+                raise NotAnIndex(f"{path}: no index here (build one with `dedup index add`)")
+            _create(path, settings or Settings(), bool(compact))
+        _sniff(path)
         con = _connect(path, read_only=not write, lock_timeout=lock_timeout)
         try:
             with translated(path):
-                stored = cls._read_meta(con, path, create=create, settings=settings or Settings())
+                stored, texts = cls._read_meta(con, path)
+            if compact and texts:
+                raise StoreError(f"{path}: the index keeps article texts; --compact applies when an index is created")
             if settings is not None and stored != settings:
                 differ = [
                     f"{k}={v!r} (index: {stored.to_dict()[k]!r})"
@@ -259,22 +343,13 @@ class Store:
         except BaseException:
             con.close()
             raise
-        return cls(con, path, stored)
+        return cls(con, path, stored, texts)
 
     @staticmethod
-    def _read_meta(con: duckdb.DuckDBPyConnection, path: Path, *, create: bool, settings: Settings) -> Settings:
+    def _read_meta(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[Settings, bool]:
         tables = {
             row[0] for row in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
         }
-        if not tables and create:
-            con.begin()
-            con.execute(_SCHEMA)
-            con.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [["format_version", str(FORMAT_VERSION)], ["settings", json.dumps(settings.to_dict())]],
-            )
-            con.commit()
-            return settings
         if not _TABLES.issubset(tables):
             raise NotAnIndex(f"{path}: a DuckDB database, but not a dedup index")
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
@@ -285,7 +360,7 @@ class Store:
                 "(rebuild the index with `dedup index add`)"
             )
         try:
-            return Settings(**json.loads(meta["settings"]))
+            return Settings(**json.loads(meta["settings"])), meta["texts"] == "stored"
         except (KeyError, TypeError, ValueError):
             raise FormatMismatch(f"{path}: the index's settings are unreadable") from None
 
@@ -311,28 +386,9 @@ class Store:
         con.begin()
         try:
             replaced = self._forget(ids)
-            start = con.execute("SELECT coalesce(max(doc) + 1, 0) FROM articles").fetchone()[0]  # type: ignore[index]
+            start = self._scalar("SELECT coalesce(max(doc) + 1, 0) FROM articles")
             docs = list(range(start, start + len(analyses)))
-            con.executemany(
-                "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        d,
-                        a.article.id,
-                        *(getattr(a.article, k) or None for k in _METADATA[:-1]),
-                        a.language,
-                        text,
-                        salient,
-                    ]
-                    for d, a, text, salient in zip(
-                        docs,
-                        analyses,
-                        (zlib.compress(a.article.text.encode("utf-8"), 9) for a in analyses),
-                        (_salient_blob(fp) for fp in fps),
-                        strict=True,
-                    )
-                ],
-            )
+            self._insert("articles", self._article_columns(analyses, fps, docs))
             self._insert("bands", _bands_of(fps, docs))
             df: Counter[str] = Counter()
             for a in analyses:
@@ -343,6 +399,26 @@ class Store:
             con.rollback()
             raise
         return AddResult(ids, replaced, self.count())
+
+    def _article_columns(
+        self, analyses: Sequence[Analysis], fps: Sequence[Fingerprint], docs: Sequence[int]
+    ) -> dict[str, Any]:
+        """The ``articles`` rows. A compact index keeps only what finds the original again
+        (id, origin, a digest of the text); the others keep the text and metadata."""
+        articles = [a.article for a in analyses]
+        kept = self.texts
+        columns: dict[str, Any] = {
+            "doc": np.asarray(docs, dtype=np.uint32),
+            "id": [a.id for a in articles],
+            "origin": [a.origin or None for a in articles],
+        }
+        for key in _METADATA[1:-1]:
+            columns[key] = [getattr(a, key) or None if kept else None for a in articles]
+        columns["language"] = [a.language for a in analyses]
+        columns["digest"] = np.asarray([0 if kept else _digest(a.text) for a in articles], dtype=np.uint64)
+        columns["text"] = [zlib.compress(a.text.encode("utf-8"), 9) if kept else None for a in articles]
+        columns["salient"] = [_salient_blob(fp) for fp in fps]
+        return columns
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         """Remove articles by id in one transaction; returns the ids that were there."""
@@ -363,15 +439,19 @@ class Store:
         con = self._con
         con.execute("CREATE OR REPLACE TEMP TABLE gone_ids (id VARCHAR)")
         self._insert("gone_ids", {"id": ids})
-        rows = con.execute(
-            f"SELECT doc, id, {', '.join(_METADATA)}, text FROM articles SEMI JOIN gone_ids USING (id)"
-        ).fetchall()
+        rows = con.execute(f"{_SELECT} SEMI JOIN gone_ids USING (id)").fetchall()
         if not rows:
             return []
+        found, gone = _articles_of(rows)
         df: Counter[str] = Counter()
-        for row in rows:
-            df.update(document_terms(analyse(_article(row[1:]))))
+        for article in found.values():
+            df.update(document_terms(analyse(article)))
         self._count_terms(df, -1)
+        if gone:  # a compact index whose original changed: its terms stay counted (say how many)
+            con.execute(
+                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + ? AS VARCHAR) WHERE key = 'uncounted'",
+                [len(gone)],
+            )
         con.execute("CREATE OR REPLACE TEMP TABLE gone_docs AS SELECT doc FROM articles SEMI JOIN gone_ids USING (id)")
         con.execute("DELETE FROM bands WHERE doc IN (SELECT doc FROM gone_docs)")
         con.execute("DELETE FROM articles WHERE doc IN (SELECT doc FROM gone_docs)")
@@ -390,8 +470,11 @@ class Store:
 
     # --- reading -------------------------------------------------------------------------
 
+    def _scalar(self, sql: str) -> Any:
+        return self._con.execute(sql).fetchall()[0][0]
+
     def count(self) -> int:
-        return self._con.execute("SELECT count(*) FROM articles").fetchone()[0]  # type: ignore[index]
+        return self._scalar("SELECT count(*) FROM articles")
 
     def present(self, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` are indexed."""
@@ -412,7 +495,7 @@ class Store:
             return []
         con = self._con
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE batch_bands (kind UTINYINT, band USMALLINT, bucket UBIGINT, pos UINTEGER)"
+            "CREATE OR REPLACE TEMP TABLE batch_bands (kind UTINYINT, band UTINYINT, bucket UINTEGER, pos UINTEGER)"
         )
         self._insert("batch_bands", _bands_of(fingerprints, range(len(fingerprints))))
         con.execute("CREATE OR REPLACE TEMP TABLE batch_ids (id VARCHAR)")
@@ -437,18 +520,17 @@ class Store:
             WHERE s.n <= ?
             """,
             [MAX_BUCKET],
-        ).fetchall()
-        found: dict[int, set[tuple[int, int]]] = {SHINGLES: set(), SALIENT: set()}
-        for kind, pos, doc in rows:
-            found[kind].add((pos, doc))
-        unsure = {doc for _, doc in found[SALIENT] - found[SHINGLES]}
-        stored = self._salient_signatures(unsure)
+        ).fetchnumpy()
+        new = np.stack([salient_sketch(fp) for fp in fingerprints])
 
-        def estimate(pair: tuple[int, int]) -> float:
-            pos, doc = pair
-            return salient_estimate(np.asarray(fingerprints[pos].salient.hashvalues), stored[doc])
+        def estimates(positions: np.ndarray, docs: np.ndarray) -> np.ndarray:
+            held, sketches = self._salient_sketches(set(np.unique(docs).tolist()))
+            return salient_estimates(new[positions], sketches[np.searchsorted(held, docs)])
 
-        return sorted(confirmed(found[SHINGLES], found[SALIENT], estimate, self.settings.salient_min_jaccard))
+        keys = {
+            k: pair_keys(rows["pos"][rows["kind"] == k], rows["doc"][rows["kind"] == k]) for k in (SHINGLES, SALIENT)
+        }
+        return confirmed(keys[SHINGLES], keys[SALIENT], estimates, self.settings.salient_min_jaccard)
 
     def _insert(self, table: str, columns: dict[str, Any]) -> None:
         """Append numpy (or list) columns to ``table``, in its column order, in one scan."""
@@ -465,20 +547,21 @@ class Store:
         self._con.execute("CREATE OR REPLACE TEMP TABLE wanted_docs (doc UINTEGER)")
         self._insert("wanted_docs", {"doc": np.asarray(sorted(docs), dtype=np.uint32)})
 
-    def _salient_signatures(self, docs: set[int]) -> dict[int, np.ndarray]:
-        if not docs:
-            return {}
-        self._docs_table(docs)
-        rows = self._con.execute("SELECT doc, salient FROM articles SEMI JOIN wanted_docs USING (doc)").fetchall()
-        return {doc: np.frombuffer(blob, dtype="<u4") for doc, blob in rows if blob is not None}
-
-    def articles(self, docs: Iterable[int]) -> dict[int, Article]:
-        """Indexed articles by doc number, their text decompressed."""
+    def _salient_sketches(self, docs: set[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The stored sketches of ``docs`` (all have salient bands, so all have one): doc
+        numbers in order, and their sketches as the rows of one matrix."""
         self._docs_table(docs)
         rows = self._con.execute(
-            f"SELECT doc, id, {', '.join(_METADATA)}, text FROM articles SEMI JOIN wanted_docs USING (doc)"
+            "SELECT doc, salient FROM articles SEMI JOIN wanted_docs USING (doc) ORDER BY doc"
         ).fetchall()
-        return {row[0]: _article(row[1:]) for row in rows}
+        sketches = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.uint8).reshape(len(rows), -1)
+        return np.asarray([doc for doc, _ in rows], dtype=np.uint32), sketches
+
+    def articles(self, docs: Iterable[int]) -> tuple[dict[int, Article], list[str]]:
+        """Indexed articles by doc number, with their text (decompressed, or re-read from the
+        original in a compact index), and the ids of those whose original is gone or changed."""
+        self._docs_table(docs)
+        return _articles_of(self._con.execute(f"{_SELECT} SEMI JOIN wanted_docs USING (doc)").fetchall())
 
     def document_frequencies(self, terms: Iterable[str]) -> Counter[str]:
         """Indexed document frequencies of ``terms`` (only those: the table can be large)."""
@@ -489,11 +572,12 @@ class Store:
 
     def stats(self) -> IndexStats:
         con = self._con
-        articles, text_bytes = con.execute(
+        [(articles, text_bytes)] = con.execute(
             "SELECT count(*), coalesce(sum(octet_length(text)), 0) FROM articles"
-        ).fetchone()  # type: ignore[misc]
-        band_rows = con.execute("SELECT count(*) FROM bands").fetchone()[0]  # type: ignore[index]
-        terms = con.execute("SELECT count(*) FROM terms").fetchone()[0]  # type: ignore[index]
+        ).fetchall()
+        band_rows = self._scalar("SELECT count(*) FROM bands")
+        terms = self._scalar("SELECT count(*) FROM terms")
+        uncounted = self._scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'uncounted'")
         return IndexStats(
             str(self.path),
             FORMAT_VERSION,
@@ -503,12 +587,59 @@ class Store:
             terms,
             text_bytes,
             sum(p.stat().st_size for p in (self.path, self.path.with_name(self.path.name + ".wal")) if p.exists()),
+            compact=not self.texts,
+            uncounted=uncounted,
         )
 
 
-def _article(row: Sequence[Any]) -> Article:
-    """An Article from ``(id, origin, title, date, source, url, language, text)``."""
-    article_id, *meta, text = row
-    fields = dict(zip(_METADATA, meta, strict=True))
-    fields["origin"] = fields["origin"] or ""
-    return Article(article_id, zlib.decompress(text).decode("utf-8"), **fields)
+_SELECT = f"SELECT doc, id, {', '.join(_METADATA)}, digest, text FROM articles"
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _articles_of(rows: Iterable[Sequence[Any]]) -> tuple[dict[int, Article], list[str]]:
+    """Articles from ``_SELECT`` rows, and the ids of the compact ones whose original is lost."""
+    found: dict[int, Article] = {}
+    wanted: dict[int, tuple[str, str, int]] = {}  # compact: doc -> (id, origin, digest)
+    for doc, article_id, *meta, digest, text in rows:
+        fields = dict(zip(_METADATA, meta, strict=True))
+        fields["origin"] = fields["origin"] or ""
+        if text is None:
+            wanted[doc] = (article_id, fields["origin"], digest)
+        else:
+            found[doc] = Article(article_id, zlib.decompress(text).decode("utf-8"), **fields)
+    originals = _originals({origin for _, origin, _ in wanted.values()})
+    lost = []
+    for doc, (article_id, origin, digest) in wanted.items():
+        original = originals.get(origin)
+        if original is not None and _digest(original.text) == digest:  # the file still says the same
+            found[doc] = replace(original, id=article_id)
+        else:
+            lost.append(article_id)
+    return found, sorted(lost)
+
+
+def _originals(origins: set[str]) -> dict[str, Article]:
+    """The articles at ``origins`` (files, or ``file:line`` for records) that can still be read,
+    each file read once; of a JSONL file only the lines asked for are parsed."""
+    by_file: dict[str, set[str]] = {}
+    for origin in origins:
+        record = re.fullmatch(r"(.+):(\d+)", origin)
+        by_file.setdefault(record[1] if record and not Path(origin).is_file() else origin, set()).add(origin)
+    found: dict[str, Article] = {}
+    for path, wanted in by_file.items():
+        try:
+            if path.lower().endswith(".jsonl"):
+                lines = Path(path).read_bytes().split(b"\n")  # as dedup.read splits them
+                for origin in wanted:
+                    n = int(origin.rsplit(":", 1)[1])
+                    if 0 < n <= len(lines):
+                        line = lines[n - 1].decode("utf-8", errors="replace")
+                        found.update((origin, a) for a in read_records([line], path) if isinstance(a, Article))
+            elif Path(path).is_file():
+                found.update((a.origin, a) for a in read_paths([path], skip_bad=True).articles if a.origin in wanted)
+        except (InputError, OSError):
+            continue  # gone or unreadable: its articles are reported unverified
+    return found

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from dedup.api import check, index_add, index_stats, scan
 from dedup.cli import app
 from dedup.model import Relation
+from dedup.store import FORMAT_VERSION
 from tests.conftest import SEEDS
 
 runner = CliRunner()
@@ -124,7 +125,7 @@ def test_index_remove_and_stats(tmp_path, seed_index):
     assert "not in the index: nope" in removed.stderr
     assert index_stats(seed_index).articles == 2
     text = _cli("index", "stats", "--index", seed_index)
-    assert "articles     2" in text.stdout and "format version 1" in text.stdout
+    assert "articles     2" in text.stdout and f"format version {FORMAT_VERSION}" in text.stdout
     # 002 no longer has its source in the index
     code, report = _check_json(_folder(tmp_path, "new", ["002"]), "--index", seed_index)
     assert code == 0 and not any(m["id"] == ID["001"] for m in report["findings"][0]["matches"])

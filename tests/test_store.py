@@ -1,16 +1,22 @@
 """The persistent index: a real DuckDB file in tmp_path."""
 
+import json
+import shutil
 import subprocess
 import sys
 
 import duckdb
 import pytest
 
+from dedup.api import check, index_add, index_stats
 from dedup.corpus import document_terms
 from dedup.fingerprint import Settings, fingerprint
 from dedup.index import candidate_pairs
+from dedup.model import Relation
 from dedup.normalise import analyse
-from dedup.store import FormatMismatch, IndexLocked, NotAnIndex, SettingsMismatch, Store
+from dedup.read import read_paths
+from dedup.store import FORMAT_VERSION, FormatMismatch, IndexLocked, NotAnIndex, SettingsMismatch, Store, StoreError
+from tests.conftest import SEEDS
 
 
 @pytest.fixture
@@ -34,11 +40,13 @@ def test_add_records_articles_bands_and_term_counts(tmp_path, analysed):
     assert result.total == 3 and result.replaced == [] and len(result.added) == 3
     with Store.open(path) as store:
         stats = store.stats()
-        assert stats.articles == 3 and stats.band_rows == 3 * 64 and stats.format_version == 1
+        assert stats.articles == 3 and stats.band_rows == 3 * 64 and stats.format_version == FORMAT_VERSION
         assert stats.settings == Settings().to_dict() and stats.file_bytes > 0
         df = store.document_frequencies(document_terms(analysed["001"]))
         assert df["sommet"] == 3 and df["#35"] == 1  # every seed says "sommet"; only 001 of these "35 pays"
-        article = store.articles([1])[1]
+        found, lost = store.articles([1])
+        article = found[1]
+    assert lost == []
     assert article.text == analysed["001"].article.text and article.date == "2026-01-06"
 
 
@@ -106,7 +114,7 @@ def test_an_index_of_another_format_version_is_refused(tmp_path, analysed):
     _index(path, [analysed["000"]])
     with duckdb.connect(str(path)) as con:
         con.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
-    with pytest.raises(FormatMismatch, match="format version 99; this dedup reads version 1"):
+    with pytest.raises(FormatMismatch, match=f"format version 99; this dedup reads version {FORMAT_VERSION}"):
         Store.open(path)
 
 
@@ -156,3 +164,58 @@ def test_a_second_writer_waits_then_gets_a_clear_error(tmp_path, analysed):
         holder.wait()
     with Store.open(path) as store:  # the holder's death released the lock; nothing was lost
         assert store.count() == 1
+
+
+def _copy_seeds(folder, keys):
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in SEEDS.iterdir():
+        if path.name[:3] in keys:
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+def _verdicts(result):
+    return {(f.id[:3], m.id[:3]): m.verdict.relation for f in result.findings for m in f.matches if m.in_index}
+
+
+def test_a_compact_index_keeps_no_text_and_verifies_against_the_originals(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # origins are paths as given, relative to the working directory
+    held = _copy_seeds(tmp_path / "held", {"000", "001", "003"})
+    _copy_seeds(tmp_path / "new", {"002", "004"})
+    index_add(["held"], "compact.duckdb", compact=True)
+    index_add(["held"], "full.duckdb")
+    with duckdb.connect("compact.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*), count(text), count(title) FROM articles").fetchall() == [(3, 0, 0)]
+    compact, full = index_stats("compact.duckdb"), index_stats("full.duckdb")
+    assert compact.compact and not full.compact and compact.text_bytes == 0 and full.text_bytes > 0
+    batch = read_paths(["new"]).articles
+    in_compact, in_full = check(batch, "compact.duckdb"), check(batch, "full.duckdb")
+    assert _verdicts(in_compact) == _verdicts(in_full) and in_compact.unverified == []
+    assert _verdicts(in_compact)["002", "001"] == Relation.REWRITE and in_compact.failed
+
+    # The original changes (or goes): the candidate cannot be verified, and the check says so.
+    seed_001 = next(held.glob("001_*"))
+    seed_001.write_text(seed_001.read_text(encoding="utf-8") + "\nCorrection.\n", encoding="utf-8")
+    next(held.glob("003_*")).unlink()
+    changed = check(batch, "compact.duckdb")
+    assert changed.unverified == sorted([seed_001.name, next(SEEDS.glob("003_*")).name])
+    assert ("002", "001") not in _verdicts(changed) and changed.to_dict()["summary"]["candidates_unverified"] == 2
+
+
+def test_a_compact_index_re_reads_jsonl_records_by_line(tmp_path):
+    path = tmp_path / "held.jsonl"
+    records = [{"id": f"r{n}", "text": a.text, "date": a.date} for n, a in enumerate(read_paths([SEEDS]).articles)]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    with Store.open(tmp_path / "index.duckdb", write=True, compact=True) as store:
+        store.add([analyse(a) for a in read_paths([path]).articles])
+        found, lost = store.articles(range(5))
+    assert lost == [] and [(a.id, a.text, a.date) for a in found.values()] == [
+        (r["id"], r["text"], r["date"]) for r in records
+    ]
+
+
+def test_compact_applies_when_an_index_is_created(tmp_path, analysed):
+    path = tmp_path / "index.duckdb"
+    _index(path, [analysed["000"]])
+    with pytest.raises(StoreError, match="keeps article texts; --compact applies when an index is created"):
+        Store.open(path, write=True, compact=True)

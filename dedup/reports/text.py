@@ -188,7 +188,12 @@ def render_stats(stats: IndexStats, console: Console) -> None:
     console.print(f"  articles     {stats.articles}")
     console.print(f"  band rows    {stats.band_rows}")
     console.print(f"  terms        {stats.terms}")
-    console.print(f"  text         {stats.text_bytes} bytes compressed")
+    if stats.compact:
+        console.print("  text         none kept (compact: verification re-reads the originals)")
+        if stats.uncounted:
+            console.print(f"  uncounted    {stats.uncounted} removed articles' terms (originals gone or changed)")
+    else:
+        console.print(f"  text         {stats.text_bytes} bytes compressed")
     console.print(f"  file         {stats.file_bytes} bytes" + (f" ({per:.0f} per article)" if per is not None else ""))
     settings = ", ".join(f"{k}={v}" for k, v in stats.settings.items())
     console.print(f"  settings     {escape(settings)}", highlight=False)

@@ -48,7 +48,7 @@ class MemoryIndex:
         self._salient: dict[int, np.ndarray] = {}
 
     def add(self, doc: int, fp: Fingerprint) -> None:
-        self._salient[doc] = fp.salient.hashvalues
+        self._salient[doc] = fp.salient_values
         for kind, bands in (("shingles", fp.shingle_bands), ("salient", fp.salient_bands)):
             for band, bucket in enumerate(bands):
                 self._buckets[kind, band, bucket].append(doc)

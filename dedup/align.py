@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 from scipy.stats import kendalltau
 
 from dedup.model import Span
-from dedup.normalise import Analysis, Token
-from dedup.similarity import Weight, weighted_dice
+from dedup.normalise import Token
+from dedup.similarity import Weight
 
 THRESHOLD = 0.45  # weighted Dice of content stems at which two sentences say the same thing
 _SPLIT_THRESHOLD = 0.3  # a part of a split sentence shares less with the whole
@@ -50,11 +50,12 @@ class Alignment:
     similarities: dict[tuple[int, int], float] = field(default_factory=dict, repr=False)
 
 
-def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
-    sa, sb = a.sentence_content, b.sentence_content
-    stems_a = [[t.stem for t in s] for s in sa]
-    stems_b = [[t.stem for t in s] for s in sb]
-    sims = _similarities(stems_a, stems_b, weight)
+def align(stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | None = None) -> Alignment:
+    """Align two texts given as the content stems of each sentence (``Analysis.sentence_content``)."""
+    sa, sb = stems_a, stems_b
+    w = weight or (lambda _: 1.0)
+    weights = {t: w(t) for t in {t for sentences in (sa, sb) for sentence in sentences for t in sentence}}
+    sims = _similarities(stems_a, stems_b, weights)
 
     # Best pairs first; among equals, pairs that keep the original order first.
     ranked = sorted(sims.items(), key=lambda kv: (-kv[1], abs(kv[0][0] - kv[0][1])))
@@ -84,7 +85,7 @@ def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
         p.b.sort()
     _mark_moved(pairs)
     # Coverage is measured on the confident pairs only (the fitted models were calibrated so).
-    coverage_a, coverage_b = _coverage(stems_a, group_a, weight), _coverage(stems_b, group_b, weight)
+    coverage_a, coverage_b = _coverage(stems_a, group_a, weights), _coverage(stems_b, group_b, weights)
     paraphrased = _paraphrases(ranked, pairs, group_a, group_b)
     for pair in paraphrased:
         group_a[pair.a[0]] = group_b[pair.b[0]] = pair
@@ -148,24 +149,34 @@ def _order(sims: dict[tuple[int, int], float], na: int, nb: int) -> dict[str, fl
 
 
 def _similarities(
-    stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | None
+    stems_a: list[list[str]], stems_b: list[list[str]], weights: dict[str, float]
 ) -> dict[tuple[int, int], float]:
-    """Similarity of every pair of sentences that share a term (the others are 0)."""
+    """Weighted Dice (:func:`dedup.similarity.weighted_dice`, the same sums in the same order)
+    of every pair of sentences that share a term (the others are 0); each sentence's counts
+    and total are computed once, not once per pair."""
     where: dict[str, set[int]] = defaultdict(set)
     for j, stems in enumerate(stems_b):
         for s in stems:
             where[s].add(j)
+    counts_b = [Counter(stems) for stems in stems_b]
+    totals_b = [sum(n * weights[t] for t, n in c.items()) for c in counts_b]
     sims = {}
     for i, stems in enumerate(stems_a):
+        if not stems:
+            continue
+        ca = Counter(stems)
+        total_a = sum(n * weights[t] for t, n in ca.items())
         for j in set().union(*(where.get(s, ()) for s in stems)):
-            sims[i, j] = weighted_dice(stems, stems_b[j], weight)
+            cb = counts_b[j]
+            shared = sum(min(n, cb[t]) * weights[t] for t, n in ca.items() if t in cb)
+            total = total_a + totals_b[j]
+            sims[i, j] = 2 * shared / total if total else 0.0
     return sims
 
 
-def _coverage(stems: list[list[str]], aligned: dict[int, AlignedPair], weight: Weight | None) -> float:
-    w = weight or (lambda _: 1.0)
-    total = sum(w(s) for sent in stems for s in sent)
-    covered = sum(w(s) for i in aligned for s in stems[i])
+def _coverage(stems: list[list[str]], aligned: dict[int, AlignedPair], weights: dict[str, float]) -> float:
+    total = sum(weights[s] for sent in stems for s in sent)
+    covered = sum(weights[s] for i in aligned for s in stems[i])
     return covered / total if total else 0.0
 
 

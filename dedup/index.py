@@ -48,8 +48,13 @@ class MemoryIndex:
         self._salient: dict[int, np.ndarray] = {}
 
     def add(self, doc: int, fp: Fingerprint) -> None:
-        self._salient[doc] = fp.salient_values
-        for kind, bands in (("shingles", fp.shingle_bands), ("salient", fp.salient_bands)):
+        self.add_bands(doc, fp.shingle_bands, fp.salient_bands, fp.salient_values)
+
+    def add_bands(self, doc: int, shingle_bands: list[int], salient_bands: list[int], salient: np.ndarray) -> None:
+        """Add a document by its bands and salient signature (what a fingerprint reduces to)."""
+        if salient_bands:  # without salient bands it is never a salient candidate
+            self._salient[doc] = salient
+        for kind, bands in (("shingles", shingle_bands), ("salient", salient_bands)):
             for band, bucket in enumerate(bands):
                 self._buckets[kind, band, bucket].append(doc)
 

@@ -114,7 +114,7 @@ def signatures(count: int, repeats: int) -> dict[str, float]:
     return rates
 
 
-def scan(n: int, jobs: int, folder: Path) -> dict[str, float]:
+def scan(n: int, jobs: int, folder: Path, compare_with: str | None = None) -> dict[str, float]:
     data = write(n, folder / f"corpus-{n}.jsonl")
     print(f"scan of {n:,} articles, --jobs {jobs}; {load()}", flush=True)
     command = [sys.executable, "-m", "dedup", "scan", str(data), "--format", "json", "--jobs", str(jobs)]
@@ -130,6 +130,8 @@ def scan(n: int, jobs: int, folder: Path) -> dict[str, float]:
     seconds_total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)[1])  # type: ignore[index]
     summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    if compare_with:
+        text_dedup(compare_with, data, report, jobs, folder)
     data.unlink()
     row = {"n": n, "wall_s": seconds_total, "peak_gb": rss / 1024**2, **summary}
     print(
@@ -138,6 +140,67 @@ def scan(n: int, jobs: int, folder: Path) -> dict[str, float]:
         flush=True,
     )
     return row
+
+
+def pairs_within(groups: list[list[str]]) -> set[tuple[str, str]]:
+    return {(a, b) if a < b else (b, a) for g in groups for k, a in enumerate(g) for b in g[k + 1 :]}
+
+
+def joined(pairs: list[dict], at_least: set[str]) -> list[list[str]]:
+    """Clusters of the report's pairs whose relation is in ``at_least`` (union-find)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for p in pairs:
+        if p["relation"] in at_least:
+            parent[find(p["a"])] = find(p["b"])
+    groups: dict[str, list[str]] = {}
+    for x in parent:
+        groups.setdefault(find(x), []).append(x)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def text_dedup(python: str, data: Path, report: Path, jobs: int, folder: Path) -> None:
+    """text-dedup's MinHash (5-grams, 128 permutations, Jaccard 0.5) on the same file, its
+    clusters against ours (its ``--debug`` union-find, read with its own interpreter)."""
+    out = folder / "text-dedup"
+    command = [python, "-m", "text_dedup.minhash", "--path", "json", "--data_files", str(data), "--split", "train"]
+    command += ["--output", str(out), "--column", "text", "--num_perm", "128", "--ngram", "5", "--threshold", "0.5"]
+    command += ["--num_proc", str(jobs), "--debug"]
+    print(f"text-dedup MinHash on the same file; {load()}", flush=True)
+    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        print(f"  text-dedup failed: {done.stderr.strip().splitlines()[-1:]}")
+        return
+    read_uf = (
+        "import json, pickle, sys; u = pickle.load(open(sys.argv[1], 'rb'));"
+        "print(json.dumps({k: u.find(k) for k in u.parent}))"
+    )
+    dumped = subprocess.run([python, "-c", read_uf, str(out / "uf.pkl")], capture_output=True, check=True)
+    roots = json.loads(dumped.stdout)
+    with data.open(encoding="utf-8") as f:
+        ids = [json.loads(line)["id"] for line in f]
+    groups: dict[int, list[str]] = {}
+    for row, root in roots.items():
+        groups.setdefault(root, []).append(ids[int(row)])
+    theirs = pairs_within([g for g in groups.values() if len(g) > 1])
+    ours = json.loads(report.read_text(encoding="utf-8"))
+    near = pairs_within(joined(ours["pairs"], {"exact", "near_duplicate"}))
+    derived = pairs_within(joined(ours["pairs"], {"exact", "near_duplicate", "rewrite"}))
+    print(f"  {seconds:.1f} s wall; {len(theirs):,} pairs in its clusters")
+    for name, mine in (("near_duplicate or stronger", near), ("rewrite or stronger", derived)):
+        both = len(theirs & mine)
+        print(
+            f"  dedup {name}: {len(mine):,} pairs in clusters; {both:,} shared "
+            f"({both / max(len(theirs), 1):.1%} of text-dedup's, {both / max(len(mine), 1):.1%} of dedup's)"
+        )
 
 
 def exponent(rows: list[dict[str, float]]) -> float:
@@ -173,13 +236,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--plot", type=Path, default=HERE / "speed.png")
+    parser.add_argument(
+        "--text-dedup", metavar="PYTHON", help="an interpreter with text-dedup installed: compared at the first size"
+    )
     args = parser.parse_args()
     if args.documents:
         signatures(args.documents, args.repeats)
     if not args.sizes:
         return
     with tempfile.TemporaryDirectory(prefix="dedup-speed-") as tmp:
-        rows = [scan(n, args.jobs, Path(tmp)) for n in args.sizes]
+        rows = [scan(n, args.jobs, Path(tmp), args.text_dedup if k == 0 else None) for k, n in enumerate(args.sizes)]
     if len(rows) >= 2:
         slope = exponent(rows)
         print(f"fitted exponent of wall time against n: {slope:.2f}")

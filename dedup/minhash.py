@@ -64,10 +64,11 @@ def shingle_minhash(buffer, begins, size, p_pow, q_pow, a, b, out):  # pragma: n
             continue
         words = 0
         starts[0] = 0
-        prefix[0] = 0
+        prefix[0] = running = np.uint32(0)
         for j in range(n):
             c = buffer[lo + j]
-            prefix[j + 1] = np.uint32(prefix[j] + np.uint32(c) * q_pow[j])
+            running = np.uint32(running + np.uint32(c) * q_pow[j])  # in a register, not read back
+            prefix[j + 1] = running
             if c == 32:
                 ends[words] = j
                 words += 1

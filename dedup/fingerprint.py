@@ -120,17 +120,22 @@ def shingle_signatures(texts: Sequence[str], settings: Settings = Settings()) ->
     Each text is a document's words joined by single spaces (:func:`word_text`); its row is
     what ``datasketch.MinHash(hashfunc=shingle_hash32)`` gives for the set of its shingles
     (``shingle_list(split_words(text), size)``)."""
-    from dedup.minhash import shingle_minhash
+    from dedup.minhash import hashes_minhash, shingle_hashes
 
     encoded = [t.encode("utf-8") for t in texts]
     begins = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=begins[1:])
     longest = int(np.diff(begins).max(initial=0))
     p, q = _powers(max(longest, 1).bit_length())
+    hashes = np.empty(int(begins[-1]) + len(texts), dtype=np.uint32)  # a shingle per word at most
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    shingle_hashes(
+        np.frombuffer(b"".join(encoded), dtype=np.uint8), begins, settings.shingle_size, p, q, hashes, starts[1:]
+    )
+    np.cumsum(starts, out=starts)
     a, b = template(settings.num_perm, settings.seed).permutations
     out = _empty(len(texts), settings.num_perm)
-    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    shingle_minhash(buffer, begins, settings.shingle_size, p, q, a, b, out)
+    hashes_minhash(hashes, starts, a, b, out)
     return out
 
 

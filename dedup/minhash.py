@@ -44,39 +44,40 @@ def hashes_minhash(hashes, starts, a, b, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def shingle_minhash(buffer, begins, size, p_pow, q_pow, a, b, out):  # pragma: no cover - compiled
-    """``out[d]``: the signature of the shingles of ``buffer[begins[d]:begins[d + 1]]``, a
-    document's words joined by single spaces (UTF-8). Every ``size`` consecutive words (all
-    of them when fewer) make a shingle, hashed as its bytes' polynomial in the odd base ``P``
-    (``p_pow[k] = P^k``, ``q_pow[k] = P^-k`` modulo 2^32): with
-    ``prefix[k] = sum(byte[j] * P^-j, j < k)``, bytes ``[s, e)`` hash to
-    ``P^(e-1) * (prefix[e] - prefix[s])``, so each shingle costs O(1) after one pass."""
+def shingle_hashes(buffer, begins, size, p_pow, q_pow, hashes, counts):  # pragma: no cover - compiled
+    """The hashes of the shingles of each ``buffer[begins[d]:begins[d + 1]]``, a document's
+    words joined by single spaces (UTF-8), one after another in ``hashes``; ``counts[d]`` of
+    them for document ``d``. Every ``size`` consecutive words (all of them when fewer) make a
+    shingle, hashed as its bytes' polynomial in the odd base ``P`` (``p_pow[k] = P^k``,
+    ``q_pow[k] = P^-k`` modulo 2^32): with ``prefix[k] = sum(byte[j] * P^-j, j < k)``, bytes
+    ``[s, e)`` hash to ``P^(e-1) * (prefix[e] - prefix[s])``, so each shingle costs O(1) after
+    one pass over the text. (Kept apart from the permutations: fused, the permutation loop
+    is no longer vectorised and the whole runs twice as slowly.)"""
     longest = 0
     for d in range(len(begins) - 1):
         longest = max(longest, begins[d + 1] - begins[d])
     prefix = np.empty(longest + 1, np.uint32)
-    starts = np.empty(longest + 1, np.int64)
-    ends = np.empty(longest + 1, np.int64)
-    hashes = np.empty(longest + 1, np.uint32)
+    spaces = np.empty(longest + 1, np.int64)  # where each word ends
+    out = 0
     for d in range(len(begins) - 1):
         lo, n = begins[d], begins[d + 1] - begins[d]
+        counts[d] = 0
         if n == 0:
             continue
-        words = 0
-        starts[0] = 0
+        m = 0
         prefix[0] = running = np.uint32(0)
         for j in range(n):
             c = buffer[lo + j]
             running = np.uint32(running + np.uint32(c) * q_pow[j])  # in a register, not read back
             prefix[j + 1] = running
-            if c == 32:
-                ends[words] = j
-                words += 1
-                starts[words] = j + 1
-        ends[words] = n
-        words += 1
+            spaces[m] = j  # kept only when it is a space: no branch to mispredict
+            m += c == 32
+        spaces[m] = n
+        words = m + 1
         count = max(words - size + 1, 1)
         for k in range(count):
-            s, e = starts[k], ends[min(k + size - 1, words - 1)]
-            hashes[k] = np.uint32(p_pow[e - 1] * np.uint32(prefix[e] - prefix[s])) if e > s else np.uint32(0)
-        _minhash_row(hashes[:count], a, b, out[d])
+            s = spaces[k - 1] + 1 if k else 0
+            e = spaces[min(k + size - 1, words - 1)]
+            hashes[out + k] = np.uint32(p_pow[e - 1] * np.uint32(prefix[e] - prefix[s])) if e > s else np.uint32(0)
+        counts[d] = count
+        out += count

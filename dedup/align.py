@@ -12,8 +12,8 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
-from scipy.stats import kendalltau
 
 from dedup.model import Span
 from dedup.normalise import Token
@@ -144,8 +144,21 @@ def _order(sims: dict[tuple[int, int], float], na: int, nb: int) -> dict[str, fl
     keys = sorted(best)
     if len(keys) < 3:
         return {"loose_coverage": loose, "order": 0.0}
-    tau = kendalltau(keys, [best[k][1] for k in keys]).statistic
-    return {"loose_coverage": loose, "order": 0.0 if math.isnan(tau) else float(tau)}
+    tau = _kendall_tau_b(keys, [best[k][1] for k in keys])
+    return {"loose_coverage": loose, "order": 0.0 if math.isnan(tau) else tau}
+
+
+def _kendall_tau_b(x: list[int], y: list[int]) -> float:
+    """Kendall's tau-b with the very arithmetic of ``scipy.stats.kendalltau`` (so the same
+    value), without its per-call overhead, which cost a seventh of a scan."""
+    a, b = np.asarray(x), np.asarray(y)
+    i, j = np.triu_indices(len(a), 1)
+    sx, sy = np.sign(a[i] - a[j]), np.sign(b[i] - b[j])
+    total, x_ties, y_ties = len(i), int((sx == 0).sum()), int((sy == 0).sum())
+    if x_ties == total or y_ties == total:
+        return math.nan
+    tau = int((sx * sy).sum()) / np.sqrt(total - x_ties) / np.sqrt(total - y_ties)
+    return float(min(1.0, max(-1.0, tau)))
 
 
 def _similarities(

@@ -12,6 +12,7 @@ sentence is real French news prose, articles differ in the mix, and near 1M of t
 sentences only partly — as a news archive does, without the corpus's 15k articles repeating
 verbatim.
 
+``copy(article, n)`` is a near-duplicate: one sentence dropped, one number changed.
 ``rewrite(article, n)`` is a true derived version for recall checks: a fifth of the sentences
 dropped, two neighbours swapped, one word in three of the rest removed from some sentences and
 one number changed. ``fresh(n)`` mixes only held-out corpus articles (never used by
@@ -23,6 +24,7 @@ case for candidate search than most archives.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Iterator
@@ -103,3 +105,41 @@ class Synthetic:
         if numbers:
             text = text.replace(rng.choice(numbers), str(rng.randint(2, 2_000)), 1)
         return Article(f"rewrite-of-{article.id}", text, language="fr")
+
+    def copy(self, article: Article, n: int) -> Article:
+        """A near-duplicate of ``article``: one sentence dropped, one number changed."""
+        rng = self._rng("copy", n)
+        sentences = _SENTENCE.split(article.text)
+        if len(sentences) > 3:
+            del sentences[rng.randrange(len(sentences))]
+        text = " ".join(sentences)
+        numbers = list(_NUMBER.finditer(text))
+        if numbers:
+            m = rng.choice(numbers)
+            text = f"{text[: m.start()]}{int(float(m[0].replace(',', '.'))) + 7}{text[m.end() :]}"
+        return Article(f"copy-of-{article.id}", text, language="fr")
+
+    def corpus(self, n: int, real: list[dict] | None = None) -> Iterator[dict]:
+        """``n`` records for a scan: the ``real`` records first, then per number a new article
+        (80%), a copy (10%) or a rewrite (10%) of an earlier one, so the share of duplicates is
+        the same at every size, as in a news archive."""
+        real = real or []
+        yield from real[:n]
+        for k in range(len(real), n):
+            rng = self._rng("corpus", k)
+            kind = rng.choices(("mix", "copy", "rewrite"), weights=(8, 1, 1))[0]
+            article = self.article(k if kind == "mix" else rng.randrange(k))
+            if kind == "copy":
+                article = self.copy(article, k)
+            elif kind == "rewrite":
+                article = self.rewrite(article, k)
+            yield {"id": f"{article.id}@{k}", "text": article.text, "language": "fr"}
+
+
+def write(n: int, out: Path, path: Path = CORPUS, seed: int = 0) -> Path:
+    """Write ``n`` records of :meth:`Synthetic.corpus` (the real articles of ``path`` first) as JSONL."""
+    real = list(read_jsonl(path))
+    with out.open("w", encoding="utf-8") as f:
+        for record in Synthetic.load(path, seed).corpus(n, real):
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return out

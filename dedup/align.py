@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
-from scipy.stats import kendalltau
 
 from dedup.model import Span
-from dedup.normalise import Analysis, Token
-from dedup.similarity import Weight, bag, bag_dice
+from dedup.normalise import Token
+from dedup.similarity import Weight
 
 THRESHOLD = 0.45  # weighted Dice of content stems at which two sentences say the same thing
 _SPLIT_THRESHOLD = 0.3  # a part of a split sentence shares less with the whole
@@ -50,11 +50,12 @@ class Alignment:
     similarities: dict[tuple[int, int], float] = field(default_factory=dict, repr=False)
 
 
-def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
-    sa, sb = a.sentence_content, b.sentence_content
-    stems_a = [[t.stem for t in s] for s in sa]
-    stems_b = [[t.stem for t in s] for s in sb]
-    sims = _similarities(stems_a, stems_b, weight)
+def align(stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | None = None) -> Alignment:
+    """Align two texts given as the content stems of each sentence (``Analysis.sentence_content``)."""
+    sa, sb = stems_a, stems_b
+    w = weight or (lambda _: 1.0)
+    weights = {t: w(t) for t in {t for sentences in (sa, sb) for sentence in sentences for t in sentence}}
+    sims = _similarities(stems_a, stems_b, weights)
 
     # Best pairs first; among equals, pairs that keep the original order first, then the earlier.
     # The key is the same with A and B swapped, and pairs it leaves tied share no sentence, so
@@ -86,7 +87,7 @@ def align(a: Analysis, b: Analysis, weight: Weight | None = None) -> Alignment:
         p.b.sort()
     _mark_moved(pairs)
     # Coverage is measured on the confident pairs only (the fitted models were calibrated so).
-    coverage_a, coverage_b = _coverage(stems_a, group_a, weight), _coverage(stems_b, group_b, weight)
+    coverage_a, coverage_b = _coverage(stems_a, group_a, weights), _coverage(stems_b, group_b, weights)
     paraphrased = _paraphrases(ranked, pairs, group_a, group_b)
     for pair in paraphrased:
         group_a[pair.a[0]] = group_b[pair.b[0]] = pair
@@ -152,31 +153,52 @@ def _loose_order(sims: dict[tuple[int, int], float], from_a: bool, shorter: int)
     keys = sorted(best)
     if len(keys) < 3:
         return {"loose_coverage": loose, "order": 0.0}
-    tau = kendalltau(keys, [-best[k][2] for k in keys]).statistic
-    return {"loose_coverage": loose, "order": 0.0 if math.isnan(tau) else float(tau)}
+    tau = _kendall_tau_b(keys, [-best[k][2] for k in keys])
+    return {"loose_coverage": loose, "order": 0.0 if math.isnan(tau) else tau}
+
+
+def _kendall_tau_b(x: list[int], y: list[int]) -> float:
+    """Kendall's tau-b with the very arithmetic of ``scipy.stats.kendalltau`` (so the same
+    value), without its per-call overhead, which cost a seventh of a scan."""
+    a, b = np.asarray(x), np.asarray(y)
+    i, j = np.triu_indices(len(a), 1)
+    sx, sy = np.sign(a[i] - a[j]), np.sign(b[i] - b[j])
+    total, x_ties, y_ties = len(i), int((sx == 0).sum()), int((sy == 0).sum())
+    if x_ties == total or y_ties == total:
+        return math.nan
+    tau = int((sx * sy).sum()) / np.sqrt(total - x_ties) / np.sqrt(total - y_ties)
+    return float(min(1.0, max(-1.0, tau)))
 
 
 def _similarities(
-    stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | None
+    stems_a: list[list[str]], stems_b: list[list[str]], weights: dict[str, float]
 ) -> dict[tuple[int, int], float]:
-    """Similarity of every pair of sentences that share a term (the others are 0)."""
-    bags_a = [bag(s, weight) for s in stems_a]
-    bags_b = [bag(s, weight) for s in stems_b]
+    """Weighted Dice (:func:`dedup.similarity.weighted_dice`, the same sums in the same order)
+    of every pair of sentences that share a term (the others are 0); each sentence's counts
+    and total are computed once, not once per pair."""
     where: dict[str, set[int]] = defaultdict(set)
-    for j, b in enumerate(bags_b):
-        for s in b.counts:
+    for j, stems in enumerate(stems_b):
+        for s in stems:
             where[s].add(j)
+    counts_b = [Counter(stems) for stems in stems_b]
+    totals_b = [sum(n * weights[t] for t, n in c.items()) for c in counts_b]
     sims = {}
-    for i, a in enumerate(bags_a):
-        for j in set().union(*(where.get(s, ()) for s in a.counts)):
-            sims[i, j] = bag_dice(a, bags_b[j])
+    for i, stems in enumerate(stems_a):
+        if not stems:
+            continue
+        ca = Counter(stems)
+        total_a = sum(n * weights[t] for t, n in ca.items())
+        for j in set().union(*(where.get(s, ()) for s in stems)):
+            cb = counts_b[j]
+            shared = sum(min(n, cb[t]) * weights[t] for t, n in ca.items() if t in cb)
+            total = total_a + totals_b[j]
+            sims[i, j] = 2 * shared / total if total else 0.0
     return sims
 
 
-def _coverage(stems: list[list[str]], aligned: dict[int, AlignedPair], weight: Weight | None) -> float:
-    w = weight or (lambda _: 1.0)
-    total = sum(w(s) for sent in stems for s in sent)
-    covered = sum(w(s) for i in aligned for s in stems[i])
+def _coverage(stems: list[list[str]], aligned: dict[int, AlignedPair], weights: dict[str, float]) -> float:
+    total = sum(weights[s] for sent in stems for s in sent)
+    covered = sum(weights[s] for i in aligned for s in stems[i])
     return covered / total if total else 0.0
 
 

@@ -20,10 +20,10 @@ from dedup.cluster import clusters as union_clusters
 from dedup.corpus import UNIFORM, Corpus
 from dedup.diverge import Divergences, diverge
 from dedup.facts import extract_facts
-from dedup.fingerprint import Settings, fingerprint
-from dedup.index import candidate_pairs
+from dedup.fingerprint import Settings
 from dedup.model import Article, Cluster, PairVerdict, Problem, Relation, Span
-from dedup.normalise import Analysis, Token, analyse, analyse_all, silent
+from dedup.normalise import Analysis, Token, analyse, silent
+from dedup.pipeline import default_jobs, scan_pairs
 from dedup.score import assess, prepare, verify
 
 __all__ = [
@@ -80,23 +80,15 @@ def scan(
     min_relation: Relation = Relation.REWRITE,
     settings: Settings = Settings(),
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> ScanResult:
     """Find every pair worth reporting in a batch and cluster those at ``min_relation`` or above.
 
     Pairs come from the LSH candidates only (never all pairs), are verified, and kept when
-    they are at least ``related``.
+    they are at least ``related``. ``jobs`` processes share the work (default: one per CPU);
+    the result is the same for any number.
     """
-    report = progress or silent
-    analyses = analyse_all(articles, report)
-    prepared = [prepare(a, settings.shingle_size) for a in analyses]
-    corpus = Corpus.from_analyses(analyses)
-    candidates = candidate_pairs((fingerprint(a, settings) for a in analyses), settings.salient_min_jaccard)
-    pairs = []
-    for n, (i, j) in enumerate(candidates, 1):
-        verdict = verify(prepared[i], prepared[j], corpus)
-        if verdict.relation >= Relation.RELATED:
-            pairs.append(verdict)
-        report("verifying", n, len(candidates))
+    pairs, candidates = scan_pairs(articles, settings, jobs or default_jobs(), progress or silent)
     pairs.sort(key=lambda p: (-p.relation, -p.score, p.a, p.b))
     order = [a.id for a in articles]
     return ScanResult(
@@ -105,7 +97,7 @@ def scan(
         union_clusters(pairs, min_relation, order),
         min_relation,
         settings,
-        candidates=len(candidates),
+        candidates=candidates,
     )
 
 

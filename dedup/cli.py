@@ -226,6 +226,9 @@ def scan_command(
     ] = PageFormat.text,
     output: OutputOption = None,
     skip_bad: SkipBadOption = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Processes to use (default: one per CPU).")
+    ] = None,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
@@ -233,7 +236,7 @@ def scan_command(
     relation = _relation(min_relation)
     read = _read(paths, skip_bad, "scan")
     with _progress(len(read.articles)) as progress:
-        result = scan(read.articles, min_relation=relation, progress=progress)
+        result = scan(read.articles, min_relation=relation, progress=progress, jobs=jobs)
     result.skipped = read.skipped
     _emit(result, fmt, output, text_report.render_scan)
 

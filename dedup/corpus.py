@@ -44,10 +44,10 @@ class Corpus:
         return self.documents >= MIN_DOCUMENTS
 
     def weight(self, stem: str) -> float:
-        if not self.informative:
-            return 1.0
-        w = self._weights.get(stem)
+        w = self._weights.get(stem)  # the memo first: verification asks millions of times
         if w is None:
+            if not self.informative:
+                return 1.0
             w = self._weights[stem] = math.log((self.documents + 1) / (self.df.get(stem, 0) + 1)) + 1.0
         return w
 

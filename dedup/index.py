@@ -23,9 +23,10 @@ MAX_BUCKET = 200
 SKETCH_BITS = 8
 
 
-def salient_sketch(fp: Fingerprint) -> np.ndarray:
-    """The salient signature cut to the lowest ``SKETCH_BITS`` of each row (what the index stores)."""
-    return (np.asarray(fp.salient.hashvalues, dtype=np.uint64) & np.uint64(2**SKETCH_BITS - 1)).astype(np.uint8)
+def salient_sketch(salient: np.ndarray) -> np.ndarray:
+    """A salient signature (``Fingerprint.salient_values``) cut to the lowest ``SKETCH_BITS`` of
+    each row: what the indexes keep."""
+    return (np.asarray(salient, dtype=np.uint64) & np.uint64(2**SKETCH_BITS - 1)).astype(np.uint8)
 
 
 def salient_estimates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -73,8 +74,13 @@ class MemoryIndex:
         self._salient: dict[int, np.ndarray] = {}
 
     def add(self, doc: int, fp: Fingerprint) -> None:
-        self._salient[doc] = salient_sketch(fp)
-        for kind, bands in (("shingles", fp.shingle_bands), ("salient", fp.salient_bands)):
+        self.add_bands(doc, fp.shingle_bands, fp.salient_bands, salient_sketch(fp.salient_values))
+
+    def add_bands(self, doc: int, shingle_bands: list[int], salient_bands: list[int], sketch: np.ndarray) -> None:
+        """Add a document by its bands and salient sketch (what a fingerprint reduces to)."""
+        if salient_bands:  # without salient bands it is never a salient candidate
+            self._salient[doc] = sketch
+        for kind, bands in (("shingles", shingle_bands), ("salient", salient_bands)):
             for band, bucket in enumerate(bands):
                 self._buckets[kind, band, bucket].append(doc)
 

@@ -7,17 +7,20 @@ module constants so a reader sees every decision in one place.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from dedup.align import Alignment, align
 from dedup.corpus import UNIFORM, Corpus
-from dedup.fingerprint import is_name, shingles
+from dedup.fingerprint import is_name, shingle_list, split_words, word_text
 from dedup.model import PairVerdict, Relation
 from dedup.normalise import Analysis
 
@@ -63,14 +66,24 @@ TITLE_WEIGHT = 3  # a title term counts as three body occurrences (SemEval calib
 
 @dataclass(slots=True)
 class Prepared:
-    """Per-article data reused across every pair the article is in."""
+    """Per-article data reused across every pair the article is in. Compact (no tokens, sets
+    of strings as sorted 64-bit hashes), so that a scan can keep one for every article."""
 
-    analysis: Analysis
-    shingles: set[str]
+    id: str
+    date: str | None
+    shingles: np.ndarray  # sorted distinct hashes (hash64) of the word shingles
     tf: Counter[str]
-    phrases: set[tuple[str, str]]
+    phrases: np.ndarray  # sorted distinct hashes of pairs of consecutive content stems
     facts: set[str]
     words: str
+    sentences: list[list[str]]  # content stems of each sentence, what alignment compares
+
+
+def hash64(items: Iterable[str]) -> np.ndarray:
+    """Sorted distinct 64-bit BLAKE2b hashes of strings: set sizes and intersections as with the
+    strings themselves (a collision has odds of about 1 in 10^14 per comparison)."""
+    digests = b"".join(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest() for s in items)
+    return np.unique(np.frombuffer(digests, dtype=np.uint64))
 
 
 def fact_terms(analysis: Analysis) -> set[str]:
@@ -85,32 +98,43 @@ def prepare(analysis: Analysis, shingle_size: int = 5) -> Prepared:
     tf = Counter(stems)
     for tok in analysis.title:  # a headline names the story: its words count more
         tf[tok.stem] += TITLE_WEIGHT
+    words = word_text(analysis)
     return Prepared(
-        analysis,
-        shingles=shingles(analysis, shingle_size),
+        analysis.article.id,
+        analysis.article.date,
+        shingles=hash64(shingle_list(split_words(words), shingle_size)),
         tf=tf,
         # Pairs of consecutive content words: a rewrite keeps phrases after it drops sentences.
-        phrases=set(itertools.pairwise(stems)),
+        phrases=hash64(f"{x} {y}" for x, y in itertools.pairwise(stems)),
         facts=fact_terms(analysis),
-        words=" ".join(t.norm for t in analysis.tokens if not t.elided),
+        words=words,
+        sentences=[[t.stem for t in sentence] for sentence in analysis.sentence_content],
     )
 
 
-def _containment(a: set, b: set) -> float:
-    shared = len(a & b)
+def _shared(a: np.ndarray, b: np.ndarray) -> int:
+    return len(np.intersect1d(a, b, assume_unique=True))
+
+
+def _containment(a: np.ndarray, b: np.ndarray) -> float:
+    shared = _shared(a, b)
     return shared / min(len(a), len(b)) if shared else 0.0
 
 
+# Sets of strings iterate in an order that changes with each interpreter's hash seed; fsum
+# makes their weighted sums exact, so a verdict never depends on the process computing it.
+
+
 def _weighted_jaccard(a: set[str], b: set[str], corpus: Corpus) -> float:
-    union = sum(corpus.weight(t) for t in a | b)
-    return sum(corpus.weight(t) for t in a & b) / union if union else 0.0
+    union = math.fsum(map(corpus.weight, a | b))
+    return math.fsum(map(corpus.weight, a & b)) / union if union else 0.0
 
 
 def _weighted_containment(a: set[str], b: set[str], corpus: Corpus) -> float:
     """How much of the lighter set (by weight) the other holds."""
-    wa, wb = sum(map(corpus.weight, a)), sum(map(corpus.weight, b))
+    wa, wb = math.fsum(map(corpus.weight, a)), math.fsum(map(corpus.weight, b))
     lighter = min(wa, wb)
-    return sum(corpus.weight(t) for t in a & b) / lighter if lighter else 0.0
+    return math.fsum(map(corpus.weight, a & b)) / lighter if lighter else 0.0
 
 
 def _cosine(a: Counter[str], b: Counter[str], corpus: Corpus) -> float:
@@ -130,11 +154,12 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
 
 def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[str, float | None], Alignment]:
     """Every score behind a verdict, named as they appear in reports."""
-    union = len(a.shingles | b.shingles)
-    alignment = align(a.analysis, b.analysis, corpus.weight)
+    shared = _shared(a.shingles, b.shingles)
+    union = len(a.shingles) + len(b.shingles) - shared
+    alignment = align(a.sentences, b.sentences, corpus.weight)
     scores: dict[str, float | None] = {
         # Two texts without a single word are the same text once normalised: exact.
-        "jaccard": len(a.shingles & b.shingles) / union if union else 1.0,
+        "jaccard": shared / union if union else 1.0,
         "containment": _containment(a.shingles, b.shingles),
         "phrases": _containment(a.phrases, b.phrases),
         "fuzzy": fuzz.ratio(a.words, b.words) / 100,
@@ -144,7 +169,7 @@ def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[s
         "cosine": _cosine(a.tf, b.tf, corpus),
         "facts": _weighted_jaccard(a.facts, b.facts, corpus),
         "fact_containment": _weighted_containment(a.facts, b.facts, corpus),
-        "date_gap_days": _days_apart(a.analysis.article.date, b.analysis.article.date),
+        "date_gap_days": _days_apart(a.date, b.date),
     }
     return scores, alignment
 
@@ -182,8 +207,7 @@ def graded(scores: dict[str, float | None]) -> float:
 def assess(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[PairVerdict, Alignment]:
     """The verdict on a pair, with the sentence alignment it was judged on."""
     scores, alignment = features(a, b, corpus)
-    ids = a.analysis.article.id, b.analysis.article.id
-    return PairVerdict(*ids, relation(scores), graded(scores), scores), alignment
+    return PairVerdict(a.id, b.id, relation(scores), graded(scores), scores), alignment
 
 
 def verify(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict:

@@ -282,7 +282,7 @@ def _bands_of(fps: Sequence[Fingerprint], docs: Sequence[int]) -> dict[str, np.n
 def _salient_blob(fp: Fingerprint) -> bytes | None:
     if not fp.salient_bands:  # too few salient terms: never a salient candidate
         return None
-    return salient_sketch(fp).tobytes()
+    return salient_sketch(fp.salient_values).tobytes()
 
 
 class Store:
@@ -521,7 +521,7 @@ class Store:
             """,
             [MAX_BUCKET],
         ).fetchnumpy()
-        new = np.stack([salient_sketch(fp) for fp in fingerprints])
+        new = np.stack([salient_sketch(fp.salient_values) for fp in fingerprints])
 
         def estimates(positions: np.ndarray, docs: np.ndarray) -> np.ndarray:
             held, sketches = self._salient_sketches(set(np.unique(docs).tolist()))

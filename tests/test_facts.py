@@ -322,5 +322,7 @@ def test_a_word_after_a_closing_straight_quote_is_not_sentence_initial():
 
 
 def test_a_straight_quote_before_an_opening_bracket_opens():
-    facts = facts_of('a martelé Jean-François Delfraissy."(Le confinement) est quelque chose d\'exceptionnel", a-t-il dit.')
+    facts = facts_of(
+        'a martelé Jean-François Delfraissy."(Le confinement) est quelque chose d\'exceptionnel", a-t-il dit.'
+    )
     assert any(f.kind == "quote" and f.value.startswith("le confinement est") for f in facts)

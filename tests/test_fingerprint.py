@@ -1,19 +1,67 @@
+import random
+
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from dedup.fingerprint import Settings, fingerprint, salient_terms, shingles
+from dedup.fingerprint import (
+    Settings,
+    fingerprint,
+    fingerprints,
+    salient_terms,
+    shingle_hash32,
+    shingle_list,
+    shingle_signatures,
+    shingles,
+    split_words,
+    term_signatures,
+)
 from dedup.index import candidate_pairs
 from dedup.normalise import analyse
+
+
+def datasketch_signature(items, num_perm, seed, hashfunc=None):
+    m = MinHash(num_perm=num_perm, seed=seed, scheme="affine32", hashfunc=hashfunc)
+    for s in items:
+        m.update(s.encode("utf-8"))
+    return m
 
 
 def test_signature_is_a_datasketch_minhash_of_the_shingles(seed_articles):
     settings = Settings()
     a = analyse(seed_articles["001"])
     ours = fingerprint(a, settings).shingles
-    theirs = MinHash(num_perm=settings.num_perm, seed=settings.seed, scheme=settings.scheme)
-    for s in shingles(a, settings.shingle_size):
-        theirs.update(s.encode("utf-8"))
+    theirs = datasketch_signature(shingles(a, settings.shingle_size), settings.num_perm, settings.seed, shingle_hash32)
     assert ours == theirs
     assert ours.scheme == settings.scheme
+
+
+def test_batch_signatures_are_bit_identical_to_datasketch_on_the_same_shingles():
+    rng = random.Random(7)
+    vocab = ["été", "Ukraine", "a", "1,5", "œuvre", "日本", "😀", "", *(f"w{i}" for i in range(40))]
+    # Empty, one-word, short (one shorter shingle), exactly five words, long; a double space
+    # makes an empty word, which splits the same way in both.
+    sizes = [0, 1, 2, 4, 5, 6, 30, 400]
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.choice(sizes))) for _ in range(200)] + [" ", "  a", "a"]
+    ours = shingle_signatures(texts)
+    assert ours.shape == (len(texts), 128)
+    for text, row in zip(texts, ours, strict=True):
+        theirs = datasketch_signature(set(shingle_list(split_words(text), 5)), 128, 1, shingle_hash32)
+        assert np.array_equal(row, theirs.hashvalues), text
+
+
+def test_salient_signatures_use_datasketchs_default_hash(seed_articles):
+    terms = [salient_terms(analyse(a)) for a in seed_articles.values()] + [set()]
+    ours = term_signatures(terms, 64, 2)
+    for t, row in zip(terms, ours, strict=True):
+        assert np.array_equal(row, datasketch_signature(t, 64, 2).hashvalues)
+
+
+def test_a_batch_fingerprints_as_its_articles_one_by_one(seed_articles):
+    analyses = [analyse(a) for a in seed_articles.values()]
+    for together, alone in zip(fingerprints(analyses), map(fingerprint, analyses), strict=True):
+        assert np.array_equal(together.shingle_values, alone.shingle_values)
+        assert together.shingle_bands == alone.shingle_bands
+        assert together.salient_bands == alone.salient_bands
 
 
 def test_signatures_work_in_datasketch_lsh(seed_articles):

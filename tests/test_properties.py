@@ -190,7 +190,7 @@ def test_compare_mirrors(pair: tuple[str, str]) -> None:
 
 def check_alignment(text_a: str, text_b: str) -> None:
     a, b = analyse(article(text_a, "a")), analyse(article(text_b, "b"))
-    result = align(a, b)
+    result = align(*([[t.stem for t in s] for s in x.sentence_content] for x in (a, b)))
     paired_a = [i for p in result.pairs for i in p.a]
     paired_b = [j for p in result.pairs for j in p.b]
     # A sentence is in one pair at most; a pair with several sentences on a side is a declared

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 
 from dedup.language import detect_language
 from dedup.normalise import content_tokens, tokens
@@ -29,36 +28,15 @@ def _cut(value: float, score_cutoff: float | None) -> float:
     return value if score_cutoff is None or value >= score_cutoff else 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Bag:
-    """A term multiset with each term's weight looked up once, for many Dice comparisons."""
-
-    counts: Counter[str]
-    weights: dict[str, float]
-    total: float
-
-
-def bag(terms: Collection[str], weight: Weight | None = None) -> Bag:
-    counts = Counter(terms)
-    w = weight or (lambda _: 1.0)
-    weights = {t: w(t) for t in counts}
-    return Bag(counts, weights, sum(n * weights[t] for t, n in counts.items()))
-
-
-def bag_dice(a: Bag, b: Bag) -> float:
-    """Weighted Dice coefficient of two bags made with the same weight."""
-    if len(a.counts) > len(b.counts):
-        a, b = b, a
-    shared = sum(min(n, b.counts[t]) * a.weights[t] for t, n in a.counts.items() if t in b.counts)
-    total = a.total + b.total
-    return 2 * shared / total if total else 0.0
-
-
 def weighted_dice(a: Collection[str], b: Collection[str], weight: Weight | None = None) -> float:
     """Dice coefficient of two term multisets, each term weighted (IDF, say)."""
     if not a or not b:
         return 0.0
-    return bag_dice(bag(a, weight), bag(b, weight))
+    ca, cb = Counter(a), Counter(b)
+    w = weight or (lambda _: 1.0)
+    shared = sum(min(n, cb[t]) * w(t) for t, n in ca.items() if t in cb)
+    total = sum(n * w(t) for t, n in ca.items()) + sum(n * w(t) for t, n in cb.items())
+    return 2 * shared / total if total else 0.0
 
 
 def sentence_similarity(

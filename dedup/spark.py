@@ -61,9 +61,9 @@ _FINGERPRINTS += "terms array<string>"
 _VERDICTS = "a long, b long, a_id string, b_id string, relation int, score double, scores string"
 
 
-def session(master: str | None = None) -> SparkSession:
+def session(master: str | None = None, config: dict[str, str] | None = None) -> SparkSession:
     """The active Spark session, or a new one on ``master`` (default ``DEDUP_SPARK_MASTER``,
-    else ``local[*]``) whose Python workers run this interpreter."""
+    else ``local[*]``) whose Python workers run this interpreter, with ``config`` on top."""
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
@@ -73,6 +73,8 @@ def session(master: str | None = None) -> SparkSession:
     builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
     if master.startswith("local"):  # Spark's 200 shuffle partitions are for clusters: tasks cost here
         builder = builder.config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 2)))
+    for key, value in (config or {}).items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
@@ -373,7 +375,7 @@ def scan_spark(
     )
     components = connected_components(pairs_frame.where(F.col("relation") >= int(min_relation)))
 
-    ordered = articles.orderBy("pos").collect()
+    ordered = sorted(articles.collect(), key=lambda r: r.pos)
     result_articles = [Article(**{k: r[k] for k in _FIELDS} | {"origin": r.origin or ""}) for r in ordered]
     pairs = [
         PairVerdict(r.a_id, r.b_id, Relation(r.relation), r.score, json.loads(r.scores)) for r in pairs_frame.collect()

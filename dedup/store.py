@@ -56,9 +56,10 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from dedup.bandjoin import band_join
 from dedup.corpus import document_terms
 from dedup.fingerprint import Fingerprint, Settings, fingerprint
-from dedup.index import MAX_BUCKET, confirmed, salient_estimate
+from dedup.index import confirmed, salient_estimate
 from dedup.model import Article
 from dedup.normalise import Analysis, analyse
 
@@ -417,27 +418,15 @@ class Store:
         self._insert("batch_bands", _bands_of(fingerprints, range(len(fingerprints))))
         con.execute("CREATE OR REPLACE TEMP TABLE batch_ids (id VARCHAR)")
         self._insert("batch_ids", {"id": list(ids)})
-        rows = con.execute(
-            """
-            WITH excluded AS (SELECT doc FROM articles SEMI JOIN batch_ids USING (id)),
+        excluded_and_hits = """
+            excluded AS (SELECT doc FROM articles SEMI JOIN batch_ids USING (id)),
             hits AS (
                 SELECT b.kind, b.band, b.bucket, b.doc FROM bands b
                 SEMI JOIN batch_bands n ON b.kind = n.kind AND b.band = n.band AND b.bucket = n.bucket
                 WHERE b.doc NOT IN (SELECT doc FROM excluded)
-            ),
-            sizes AS (
-                SELECT kind, band, bucket, count(*) AS n
-                FROM (SELECT kind, band, bucket FROM hits UNION ALL SELECT kind, band, bucket FROM batch_bands)
-                GROUP BY kind, band, bucket
             )
-            SELECT DISTINCT n.kind, n.pos, h.doc
-            FROM batch_bands n
-            JOIN hits h USING (kind, band, bucket)
-            JOIN sizes s USING (kind, band, bucket)
-            WHERE s.n <= ?
-            """,
-            [MAX_BUCKET],
-        ).fetchall()
+        """
+        rows = con.execute(band_join("batch_bands", "hits", left_doc="pos", before=excluded_and_hits)).fetchall()
         found: dict[int, set[tuple[int, int]]] = {SHINGLES: set(), SALIENT: set()}
         for kind, pos, doc in rows:
             found[kind].add((pos, doc))

@@ -265,12 +265,12 @@ def _warn_skipped(problems: list[Problem]) -> None:
 
 def _scan_spark(paths: list[str], relation: Relation, skip_bad: bool) -> ScanResult:
     try:
-        from dedup.spark import scan_spark
+        from dedup.spark import SparkUnavailable, scan_spark
     except ImportError as e:
         raise _fail(f"the spark engine needs pyspark ({e}); install it with: pip install 'dedup[spark]'") from None
     try:
         result = scan_spark(paths, min_relation=relation, skip_bad=skip_bad)
-    except InputError as e:
+    except (InputError, SparkUnavailable) as e:
         raise _fail(str(e)) from None
     _warn_skipped(result.skipped)
     if not result.articles:

@@ -46,7 +46,7 @@ from dedup.normalise import analyse
 from dedup.read import STDIN, InputError, read_records
 from dedup.score import prepare, verify
 
-__all__ = ["SUFFIXES", "connected_components", "input_files", "scan_spark", "session"]
+__all__ = ["SUFFIXES", "SparkUnavailable", "connected_components", "input_files", "scan_spark", "session"]
 
 SUFFIXES = (".jsonl", ".parquet")
 _TEXT_COLUMNS = ("text", "body", "content")
@@ -59,6 +59,10 @@ _ARTICLES += "language string, text string, problem string"
 _FINGERPRINTS = "pos long, shingle_bands array<long>, salient_bands array<long>, salient array<long>, "
 _FINGERPRINTS += "terms array<string>"
 _VERDICTS = "a long, b long, a_id string, b_id string, relation int, score double, scores string"
+
+
+class SparkUnavailable(Exception):
+    """Spark could not start (no Java, a wrong master); ``str()`` is one line for the user."""
 
 
 def session(master: str | None = None, config: dict[str, str] | None = None) -> SparkSession:
@@ -75,7 +79,11 @@ def session(master: str | None = None, config: dict[str, str] | None = None) -> 
         builder = builder.config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 2)))
     for key, value in (config or {}).items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as e:  # pyspark raises its own runtime errors and py4j's when the JVM fails
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SparkUnavailable(f"cannot start Spark on {master}: {first} (Spark needs Java 17 or later)") from e
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 

@@ -155,30 +155,30 @@ def _unreadable(path: str) -> Problem | None:
 
 
 def _lines(spark: SparkSession, files: Sequence[InputFile]) -> Any:
-    """An RDD of ``(slot, line number, record as UTF-8 JSON bytes)``; Parquet rows become JSON."""
+    """An RDD of ``(slot, line number, record as JSON)``; Parquet rows become JSON."""
     rdds = []
     for f in files:
         if f.path.lower().endswith(".parquet"):
-            rows = spark.read.parquet(f.path).select(F.to_json(F.struct("*"))).rdd.map(lambda r: r[0].encode("utf-8"))
+            rows = spark.read.parquet(f.path).select(F.to_json(F.struct("*"))).rdd.map(lambda r: r[0])
         else:
-            rows = spark.sparkContext.textFile(f.path, use_unicode=False)
+            rows = spark.sparkContext.textFile(f.path)
         rdds.append(rows.zipWithIndex().map(lambda x, slot=f.slot: (slot, x[1] + 1, x[0])))
     return spark.sparkContext.union(rdds)
 
 
-def _parse(lines: Iterable[tuple[int, int, bytes]], files: dict[int, InputFile]) -> Iterator[tuple]:
-    """Articles (``problem`` None) and problems from raw lines, as ``dedup scan`` reads a JSONL
+def _parse(lines: Iterable[tuple[int, int, str]], files: dict[int, InputFile]) -> Iterator[tuple]:
+    """Articles (``problem`` None) and problems from lines, as ``dedup scan`` reads a JSONL
     file: the same checks and messages, located at the file and line."""
-    for slot, n, raw in lines:
+    for slot, n, line in lines:
         f = files[slot]
         pos = slot << _LINE_BITS | n
         where = f"{f.path}:{n}"
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            yield _problem_row(pos, where, f"not valid UTF-8 (first bad byte at column {err.start + 1})")
-            continue
         if not line.strip(" \t\r\n"):
+            continue
+        # Hadoop decodes lines, replacing bytes that are not UTF-8 with U+FFFD: refuse such a
+        # line rather than keep a text with holes (a literal U+FFFD in JSONL is such a scar too).
+        if "\ufffd" in line and not f.path.lower().endswith(".parquet"):
+            yield _problem_row(pos, where, "not valid UTF-8 (or holds U+FFFD, the replacement character)")
             continue
         # Read as line 1, or as line 2 after a blank one: only a first line may start with a BOM.
         shown = 1 if n == 1 else 2
@@ -198,8 +198,8 @@ def _problem_row(pos: int, where: str, message: str) -> tuple:
 
 def _read(
     spark: SparkSession, files: list[InputFile], listing: list[tuple[int, Problem]], skip_bad: bool
-) -> tuple[DataFrame, list[Problem]]:
-    """The articles (cached) and, in input order, every problem; without ``skip_bad`` the
+) -> tuple[DataFrame, int, list[Problem]]:
+    """The articles (cached), how many, and, in input order, every problem; without ``skip_bad`` the
     first problem raises :class:`~dedup.read.InputError`."""
     by_slot = {f.slot: f for f in files}
     rows = _lines(spark, files).mapPartitions(lambda part: _parse(part, by_slot)) if files else None
@@ -218,8 +218,9 @@ def _read(
     if problems and not skip_bad:
         raise InputError(problems[0][1])
     articles = parsed.where("problem IS NULL AND NOT duplicate").select("pos", *_FIELDS).cache()
+    count = articles.count()  # materialised before what it was made from is dropped
     parsed.unpersist()
-    return articles, [p for _, p in problems]
+    return articles, count, [p for _, p in problems]
 
 
 # --- analysis, candidates, verification ----------------------------------------------------
@@ -343,11 +344,10 @@ def scan_spark(
     if listing and not skip_bad:
         raise InputError(listing[0][1])
     spark = spark or session()
-    articles, skipped = _read(spark, files, listing, skip_bad)
+    articles, documents, skipped = _read(spark, files, listing, skip_bad)
     settings_ = settings
 
     fps = articles.mapInPandas(lambda it: _fingerprints(it, settings_), _FINGERPRINTS).cache()
-    documents = articles.count()
     terms = fps.select(F.explode("terms").alias("term")).groupBy("term").count()
     df = Counter({r.term: r["count"] for r in terms.collect()})
     corpus = spark.sparkContext.broadcast(Corpus(df, documents))

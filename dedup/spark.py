@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -255,21 +256,15 @@ def _confirm(batches: Iterable[pd.DataFrame], min_jaccard: float) -> Iterator[pd
     """Candidate pairs, each on one row with the kinds of band that found it, confirmed as the
     embedded index confirms them."""
     for batch in batches:
-        signatures = {}
-        shingle, salient = set(), set()
+        shingle, salient, signatures = set(), set(), {}
         for a, b, by_shingles, by_salient, sa, sb in batch.itertuples(index=False):
-            (shingle if by_shingles else salient).add((a, b))
+            if by_shingles:
+                shingle.add((a, b))
             if by_salient:
                 salient.add((a, b))
-                signatures[a, b] = (sa, sb)
-        kept = confirmed(shingle, salient, lambda p, s=signatures: salient_estimate(*map(_array, s[p])), min_jaccard)
+                signatures[a, b] = (np.asarray(sa, dtype=np.uint64), np.asarray(sb, dtype=np.uint64))
+        kept = confirmed(shingle, salient, lambda p, s=signatures: salient_estimate(*s[p]), min_jaccard)
         yield pd.DataFrame(sorted(kept), columns=["a", "b"], dtype="int64")
-
-
-def _array(values: Any) -> Any:
-    import numpy as np
-
-    return np.asarray(values, dtype=np.uint64)
 
 
 def _verify(batches: Iterable[pd.DataFrame], corpus: Any, settings: Settings, keep: Relation) -> Iterator[pd.DataFrame]:

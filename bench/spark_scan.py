@@ -59,7 +59,7 @@ def main() -> None:
     same_members = [c["members"] for c in embedded["clusters"]] == [c["members"] for c in spark["clusters"]]
     print(
         f"same articles: {embedded['articles'] == spark['articles']}, same pairs: {pairs(embedded) == pairs(spark)}, "
-        f"same cluster members: {same_members}, byte-identical report: {embedded == spark}"
+        f"same cluster members: {same_members}, identical report: {embedded == spark}"
     )
 
 

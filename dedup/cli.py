@@ -24,7 +24,7 @@ from dedup import __version__
 from dedup import config as configuration
 from dedup.api import ScanResult, check, compare, index_add, index_remove, index_stats, scan
 from dedup.check import Add
-from dedup.model import Article, Relation
+from dedup.model import Article, Problem, Relation
 from dedup.output import check_output_path, write_text
 from dedup.read import InputError, ReadResult, read_paths
 from dedup.reports import github as github_report
@@ -58,6 +58,11 @@ PROGRESS_FROM = 200  # articles: below this a run is too quick for a progress ba
 class Format(StrEnum):
     text = "text"
     json = "json"
+
+
+class Engine(StrEnum):
+    embedded = "embedded"
+    spark = "spark"
 
 
 class PageFormat(StrEnum):
@@ -229,15 +234,22 @@ def scan_command(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="Processes to use (default: one per CPU).")
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(help="embedded: this process; spark: JSONL and Parquet files on Spark (extra 'spark')."),
+    ] = Engine.embedded,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
     """Group duplicates, rewrites and same-event reports in a batch of articles."""
     relation = _relation(min_relation)
-    read = _read(paths, skip_bad, "scan")
-    with _progress(len(read.articles)) as progress:
-        result = scan(read.articles, min_relation=relation, progress=progress, jobs=jobs)
-    result.skipped = read.skipped
+    if engine is Engine.spark:
+        result = _scan_spark(paths, relation, skip_bad)
+    else:
+        read = _read(paths, skip_bad, "scan")
+        with _progress(len(read.articles)) as progress:
+            result = scan(read.articles, min_relation=relation, progress=progress, jobs=jobs)
+        result.skipped = read.skipped
     _emit(result, fmt, output, text_report.render_scan)
 
 
@@ -374,14 +386,33 @@ def _read(paths: list[str], skip_bad: bool, verb: str) -> ReadResult:
         read = read_paths(paths, skip_bad=skip_bad)
     except InputError as e:
         raise _fail(str(e)) from None
-    for problem in read.skipped:
-        stderr.print(
-            f"[yellow]warning:[/] skipped {escape(str(problem))}", soft_wrap=True, markup=True, highlight=False
-        )
+    _warn_skipped(read.skipped)
     _print_notes(read)
     if not read.articles:
         raise _fail(f"no articles to {verb}")
     return read
+
+
+def _warn_skipped(problems: list[Problem]) -> None:
+    for problem in problems:
+        stderr.print(
+            f"[yellow]warning:[/] skipped {escape(str(problem))}", soft_wrap=True, markup=True, highlight=False
+        )
+
+
+def _scan_spark(paths: list[str], relation: Relation, skip_bad: bool) -> ScanResult:
+    try:
+        from dedup.spark import SparkUnavailable, scan_spark
+    except ImportError as e:
+        raise _fail(f"the spark engine needs pyspark ({e}); install it with: pip install 'dedup[spark]'") from None
+    try:
+        result = scan_spark(paths, min_relation=relation, skip_bad=skip_bad)
+    except (InputError, SparkUnavailable) as e:
+        raise _fail(str(e)) from None
+    _warn_skipped(result.skipped)
+    if not result.articles:
+        raise _fail("no articles to scan")
+    return result
 
 
 @app.command("compare")

@@ -72,9 +72,10 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from dedup.bandjoin import SALIENT, SHINGLES, band_join
 from dedup.corpus import document_terms
 from dedup.fingerprint import Fingerprint, Settings, fingerprint
-from dedup.index import MAX_BUCKET, confirmed, pair_keys, salient_estimates, salient_sketch
+from dedup.index import confirmed, pair_keys, salient_estimates, salient_sketch
 from dedup.model import Article
 from dedup.normalise import Analysis, analyse
 from dedup.read import InputError, read_paths, read_records
@@ -82,7 +83,7 @@ from dedup.read import InputError, read_paths, read_records
 FORMAT_VERSION = 2  # 2: 32-bit buckets, b-bit salient sketches, compact indexes
 DEFAULT_PATH = Path(".dedup") / "index.duckdb"
 LOCK_TIMEOUT = 10.0  # seconds a second writer waits for the first one
-SHINGLES, SALIENT = 0, 1  # the ``kind`` column of ``bands``
+
 
 _SCHEMA = """
 CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL);
@@ -500,27 +501,15 @@ class Store:
         self._insert("batch_bands", _bands_of(fingerprints, range(len(fingerprints))))
         con.execute("CREATE OR REPLACE TEMP TABLE batch_ids (id VARCHAR)")
         self._insert("batch_ids", {"id": list(ids)})
-        rows = con.execute(
-            """
-            WITH excluded AS (SELECT doc FROM articles SEMI JOIN batch_ids USING (id)),
+        excluded_and_hits = """
+            excluded AS (SELECT doc FROM articles SEMI JOIN batch_ids USING (id)),
             hits AS (
                 SELECT b.kind, b.band, b.bucket, b.doc FROM bands b
                 SEMI JOIN batch_bands n ON b.kind = n.kind AND b.band = n.band AND b.bucket = n.bucket
                 WHERE b.doc NOT IN (SELECT doc FROM excluded)
-            ),
-            sizes AS (
-                SELECT kind, band, bucket, count(*) AS n
-                FROM (SELECT kind, band, bucket FROM hits UNION ALL SELECT kind, band, bucket FROM batch_bands)
-                GROUP BY kind, band, bucket
             )
-            SELECT DISTINCT n.kind, n.pos, h.doc
-            FROM batch_bands n
-            JOIN hits h USING (kind, band, bucket)
-            JOIN sizes s USING (kind, band, bucket)
-            WHERE s.n <= ?
-            """,
-            [MAX_BUCKET],
-        ).fetchnumpy()
+        """
+        rows = con.execute(band_join("batch_bands", "hits", left_doc="pos", before=excluded_and_hits)).fetchnumpy()
         new = np.stack([salient_sketch(fp.salient_values) for fp in fingerprints])
 
         def estimates(positions: np.ndarray, docs: np.ndarray) -> np.ndarray:

@@ -256,7 +256,12 @@ def _confirm(batches: Iterable[pd.DataFrame], min_jaccard: float) -> Iterator[pd
     """Candidate pairs, each on one row with the kinds of band that found it, confirmed as the
     embedded index confirms them."""
     for batch in batches:
-        a, b = batch["a"].to_numpy(np.int64), batch["b"].to_numpy(np.int64)
+        # Spark's row numbers are not dense (partition << 33 | row): renumber them so that pairs
+        # fit the index's 64-bit pair keys.
+        ids, dense = np.unique(
+            np.concatenate([batch["a"].to_numpy(np.int64), batch["b"].to_numpy(np.int64)]), return_inverse=True
+        )
+        a, b = dense[: len(batch)], dense[len(batch) :]
         by_shingles, by_salient = batch["by_shingles"].to_numpy(bool), batch["by_salient"].to_numpy(bool)
         sketches = {
             (int(x), int(y)): (sa, sb)
@@ -270,7 +275,7 @@ def _confirm(batches: Iterable[pd.DataFrame], min_jaccard: float) -> Iterator[pd
 
         shingle_keys, salient_keys = pair_keys(a[by_shingles], b[by_shingles]), pair_keys(a[by_salient], b[by_salient])
         kept = confirmed(shingle_keys, salient_keys, estimates, min_jaccard)
-        yield pd.DataFrame(kept, columns=["a", "b"], dtype="int64")
+        yield pd.DataFrame([(ids[x], ids[y]) for x, y in kept], columns=["a", "b"], dtype="int64")
 
 
 def _verify(batches: Iterable[pd.DataFrame], corpus: Any, settings: Settings, keep: Relation) -> Iterator[pd.DataFrame]:

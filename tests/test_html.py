@@ -162,6 +162,9 @@ def test_hostile_text_is_escaped_in_the_source():
     assert page.count("</style>") == 1
     assert "&lt;script&gt;" in page and "&lt;/style&gt;" in page
     assert 'href="javascript:' not in page
+    # bidirectional controls are shown, not obeyed: the override cannot reorder "0051"
+    assert "\u202e" not in page and "\u2067" not in page
+    assert "[U+202E]" in page and "[U+2067]" in page and "[U+2069]" in page
 
 
 # --- in the browser ---------------------------------------------------------------------
@@ -260,6 +263,7 @@ def test_hostile_text_executes_nothing(browser, tmp_path):
     _assert_inert(page, HOSTILE_MARKUP)
     p = page.page
     assert p.locator(".diff", has_text="<script>alert(1)</script>").first.is_visible()
+    assert p.get_by_text("[U+202E]0051 [U+202C]").first.is_visible()
     # the quote with markup inside is a highlighted fact, still as text
     assert p.locator("mark.k-quote", has_text="<img src=x").count() >= 1
     page.context.close()

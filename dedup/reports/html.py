@@ -29,9 +29,23 @@ CSP = Markup("default-src 'none'; style-src 'unsafe-inline'; img-src data:")  # 
 MAX_COMPARISONS = 100  # side-by-side comparisons embedded in a scan page; the rest are listed only
 FOLD_AFTER = 12  # facts listed before the rest of a panel section folds into <details>
 
+# Bidirectional controls can make text read differently from what it holds (the "Trojan Source"
+# trick); in a page about what two texts say, each is shown as a visible code instead. Plain
+# text, so it is escaped like the rest wherever it lands, attributes included.
+_SHOW_BIDI = str.maketrans(
+    {c: f"[U+{ord(c):04X}]" for c in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
+)
+
+
+def visible(value: Any) -> Any:
+    """Article text as the page shows it: bidirectional controls replaced by visible codes."""
+    return value.translate(_SHOW_BIDI) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 _env = Environment(
     loader=PackageLoader("dedup", "templates"),
     autoescape=True,
+    finalize=visible,
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
@@ -342,7 +356,7 @@ def _edits(text: str, pieces: list[tuple[int, int, Any, str | None]]) -> str:
         j = i
         while j < len(pieces) and pieces[j][3] == tag:
             j += 1
-        chunk = str(escape(text[pieces[i][0] : pieces[j - 1][1]]))
+        chunk = str(escape(visible(text[pieces[i][0] : pieces[j - 1][1]])))
         out.append(chunk if tag is None else f'<{tag}><span class="sr">{_LABEL[tag]}</span>{chunk}</{tag}>')
         i = j
     return "".join(out)

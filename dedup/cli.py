@@ -293,12 +293,7 @@ def check_command(
     elif add is Add.PASS:
         stderr.print(f"not added to {index}: the check failed", highlight=False, markup=False, soft_wrap=True)
     for lost in result.unverified:
-        stderr.print(
-            f"[yellow]warning:[/] indexed article {escape(lost)} not verified: its original is gone or changed",
-            markup=True,
-            soft_wrap=True,
-            highlight=False,
-        )
+        _say("warning", f"indexed article {lost} not verified: its original is gone or changed")
     _emit(result, fmt, output, text_report.render_check)
     if fmt is CheckFormat.github and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_step_summary(github_report.step_summary(result), Path(os.environ["GITHUB_STEP_SUMMARY"]))
@@ -349,9 +344,7 @@ def index_remove_command(
     except StoreError as e:
         raise _fail(str(e)) from None
     for missing in sorted(set(ids) - set(removed)):
-        stderr.print(
-            f"[yellow]warning:[/] not in the index: {escape(missing)}", markup=True, soft_wrap=True, highlight=False
-        )
+        _say("warning", f"not in the index: {missing}")
     typer.echo(f"removed {_count(len(removed), 'article')} from {index}")
 
 
@@ -393,11 +386,15 @@ def _read(paths: list[str], skip_bad: bool, verb: str) -> ReadResult:
     return read
 
 
+def _say(level: str, message: str) -> None:
+    """One line on stderr, ``warning:`` or ``note:`` first; the message (ids, paths) is not markup."""
+    colour = "yellow" if level == "warning" else "cyan"
+    stderr.print(f"[{colour}]{level}:[/] {escape(message)}", soft_wrap=True, markup=True, highlight=False)
+
+
 def _warn_skipped(problems: list[Problem]) -> None:
     for problem in problems:
-        stderr.print(
-            f"[yellow]warning:[/] skipped {escape(str(problem))}", soft_wrap=True, markup=True, highlight=False
-        )
+        _say("warning", f"skipped {problem}")
 
 
 def _scan_spark(paths: list[str], relation: Relation, skip_bad: bool) -> ScanResult:
@@ -431,7 +428,7 @@ def compare_command(
 
 def _print_notes(read: ReadResult) -> None:
     for note in read.notes:
-        stderr.print(f"[cyan]note:[/] {escape(str(note))}", soft_wrap=True, markup=True, highlight=False)
+        _say("note", str(note))
 
 
 def _one_article(path: str) -> Article:
@@ -452,7 +449,7 @@ def _append_step_summary(markdown: str, path: Path) -> None:
         with path.open("a", encoding="utf-8") as fh:
             fh.write(markdown)
     except OSError as e:
-        stderr.print(f"[yellow]warning:[/] GITHUB_STEP_SUMMARY not written: {escape(str(e))}", highlight=False)
+        _say("warning", f"GITHUB_STEP_SUMMARY not written: {e}")
 
 
 def _emit(

@@ -54,6 +54,8 @@ class ScanResult:
     settings: Settings
     candidates: int = 0
     skipped: list[Problem] = field(default_factory=list)
+    # The batch's term rarity, so that a comparison of two of its articles gives the scan's verdict.
+    corpus: Corpus | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,7 +90,7 @@ def scan(
     they are at least ``related``. ``jobs`` processes share the work (default: one per CPU);
     the result is the same for any number.
     """
-    pairs, candidates = scan_pairs(articles, settings, jobs or default_jobs(), progress or silent)
+    pairs, candidates, corpus = scan_pairs(articles, settings, jobs or default_jobs(), progress or silent)
     pairs.sort(key=lambda p: (-p.relation, -p.score, p.a, p.b))
     order = [a.id for a in articles]
     return ScanResult(
@@ -98,6 +100,7 @@ def scan(
         min_relation,
         settings,
         candidates=candidates,
+        corpus=corpus,
     )
 
 

@@ -133,8 +133,9 @@ def _report(progress: Progress, stage: str, done: int, step: int, total: int) ->
 
 def scan_pairs(
     articles: Sequence[Article], settings: Settings, jobs: int, progress: Progress
-) -> tuple[list[PairVerdict], int]:
-    """The verdicts of every candidate pair at ``related`` or above, and the number of candidates."""
+) -> tuple[list[PairVerdict], int, Corpus]:
+    """The verdicts of every candidate pair at ``related`` or above, the number of candidates,
+    and the batch's term rarity they were judged with."""
     profiles: list[Profile] = []
     done = 0
     for size, chunk in _mapped(profile_articles, _chunks(articles, ARTICLE_CHUNK), jobs, extra=(settings,)):
@@ -161,4 +162,4 @@ def scan_pairs(
             done = _report(progress, "verifying", done, size, len(candidates))
     finally:
         _start_verifier(None)
-    return pairs, len(candidates)
+    return pairs, len(candidates), corpus

@@ -407,5 +407,12 @@ def scan_spark(
     for frame in (articles, fps, candidates, pairs_frame):
         frame.unpersist()
     return ScanResult(
-        result_articles, pairs, clusters, min_relation, settings, candidates=candidate_count, skipped=skipped
+        result_articles,
+        pairs,
+        clusters,
+        min_relation,
+        settings,
+        candidates=candidate_count,
+        skipped=skipped,
+        corpus=corpus.value,
     )

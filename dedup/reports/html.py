@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from dedup.api import Comparison, ScanResult, compare
 from dedup.corpus import Corpus
 from dedup.facts import Fact
+from dedup.language import detect_language
 from dedup.model import Span
 from dedup.normalise import Analysis, analyse_all
 from dedup.reports.text import SCORE_ORDER, SHOWN_SCORES
@@ -104,18 +105,17 @@ def render_scan(result: ScanResult, *, limit: int = MAX_COMPARISONS, corpus: Cor
     """The overview page of a scan: summary, clusters, pairs, and the side-by-side comparison of
     the first ``limit`` pairs (strongest first) in sections of the same page.
 
-    Each comparison uses the batch's term rarity (``corpus``, built from the scan's articles when
-    not given), so its verdict is the one in the pairs table.
+    Each comparison uses the batch's term rarity (``corpus``; by default the scan's own, or built
+    from its articles when the result carries none), so its verdict is the one in the pairs table.
     """
-    analyses = analyse_all(result.articles)
-    corpus = corpus or Corpus.from_analyses(analyses)
+    corpus = corpus or result.corpus or Corpus.from_analyses(analyse_all(result.articles))
     by_id = {a.id: a for a in result.articles}
     embedded = {(p.a, p.b): n for n, p in enumerate(result.pairs[:limit], 1)}
     comparisons = [
         comparison_view(compare(by_id[p.a], by_id[p.b], corpus=corpus), f"c{n}-")
         for n, p in enumerate(result.pairs[:limit], 1)
     ]
-    languages = {a.language for a in analyses}
+    languages = {a.language or detect_language(a.text) for a in result.articles}
     pairs = [
         {
             "n": n,

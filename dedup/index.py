@@ -6,12 +6,11 @@ This is the in-memory form for one-shot batches; the persistent index keeps the 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from dedup.fingerprint import Fingerprint
+from dedup.fingerprint import Fingerprint, Settings
 
 # A bucket this crowded is boilerplate every article shares (a byline, a cookie banner),
 # not evidence of duplication; pairing all its members would be quadratic.
@@ -60,51 +59,109 @@ def confirmed(
     return key_pairs(np.sort(np.concatenate([shingle_keys, passed])))  # disjoint: no pair twice
 
 
+def strongest(keys: np.ndarray, strength: np.ndarray, limit: int) -> np.ndarray:
+    """The pairs (:func:`pair_keys`) that are among the ``limit`` strongest of either of their
+    articles, in the order given. Ties go to the pair given first, so the choice is stable."""
+    ends = np.concatenate([keys >> 32, keys & 0xFFFFFFFF])
+    which = np.concatenate([np.arange(len(keys))] * 2)
+    order = np.lexsort((which, -np.concatenate([strength, strength]), ends))
+    ends = ends[order]
+    first = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
+    rank = np.arange(len(ends)) - np.repeat(first, np.diff(np.r_[first, len(ends)]))
+    return keys[np.unique(which[order][rank < limit])]
+
+
+def bucket_pairs(buckets: np.ndarray) -> np.ndarray:
+    """The pairs of rows (:func:`pair_keys`, first row first) holding the same value of
+    ``buckets``, in buckets of at most ``MAX_BUCKET`` rows; vectorised over the whole column."""
+    order = np.argsort(buckets, kind="stable")  # stable: rows of a bucket stay increasing
+    values = buckets[order]
+    new = np.r_[True, values[1:] != values[:-1]]
+    group = np.cumsum(new)
+    sizes = np.diff(np.r_[np.flatnonzero(new), len(values)])[group - 1]
+    keep = (sizes >= 2) & (sizes <= MAX_BUCKET)
+    rows, group = order[keep], group[keep]
+    found = []
+    for step in range(1, MAX_BUCKET):  # each row with the one ``step`` places after it in its bucket
+        same = group[step:] == group[:-step]
+        if not same.any():
+            break
+        found.append(pair_keys(rows[:-step][same], rows[step:][same]))
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
 class MemoryIndex:
-    """Band buckets in dictionaries; document keys are ints (positions in a batch).
+    """Band buckets of a batch in numpy columns; documents are numbered 0, 1, 2… as added.
 
     Salient-term bands have only two rows, so they let through many pairs whose salient
     Jaccard is low; those are checked against the signatures' own estimate before they
-    become candidates (the usual second step of LSH).
+    become candidates (the usual second step of LSH). With ``max_candidates``, each document
+    keeps only its strongest candidates (by the Jaccard its shared bands imply, or its salient
+    estimate): in a dense corpus candidates, hence verification, would otherwise grow faster
+    than the corpus.
     """
 
-    def __init__(self, min_salient_jaccard: float = 0.0) -> None:
+    def __init__(
+        self, min_salient_jaccard: float = 0.0, max_candidates: int | None = None, settings: Settings = Settings()
+    ) -> None:
         self.min_salient_jaccard = min_salient_jaccard
-        self._buckets: dict[tuple[str, int, int], list[int]] = defaultdict(list)
-        self._salient: dict[int, np.ndarray] = {}
+        self.max_candidates = max_candidates
+        self._rows_per_band = settings.num_perm // settings.bands
+        self._shingles: list[np.ndarray] = []
+        self._salient: list[np.ndarray] = []
+        self._sketches: list[np.ndarray] = []
 
     def add(self, doc: int, fp: Fingerprint) -> None:
         self.add_bands(doc, fp.shingle_bands, fp.salient_bands, salient_sketch(fp.salient_values))
 
-    def add_bands(self, doc: int, shingle_bands: list[int], salient_bands: list[int], sketch: np.ndarray) -> None:
-        """Add a document by its bands and salient sketch (what a fingerprint reduces to)."""
-        if salient_bands:  # without salient bands it is never a salient candidate
-            self._salient[doc] = sketch
-        for kind, bands in (("shingles", shingle_bands), ("salient", salient_bands)):
-            for band, bucket in enumerate(bands):
-                self._buckets[kind, band, bucket].append(doc)
+    def add_bands(
+        self, doc: int, shingle_bands: Sequence[int], salient_bands: Sequence[int], sketch: np.ndarray
+    ) -> None:
+        """Add the next document by its bands and salient sketch (what a fingerprint reduces
+        to); without salient bands it is never a salient candidate."""
+        if doc != len(self._shingles):
+            raise ValueError(f"documents are added in order: expected {len(self._shingles)}, got {doc}")
+        self._shingles.append(np.asarray(shingle_bands, dtype=np.uint64))
+        self._salient.append(np.asarray(salient_bands, dtype=np.uint64))
+        self._sketches.append(np.asarray(sketch, dtype=np.uint8))
 
     def candidates(self) -> Iterator[tuple[int, int]]:
-        """Each candidate pair once, ``(i, j)`` with ``i < j``, in a stable order."""
-        found: dict[str, set[tuple[int, int]]] = {"shingles": set(), "salient": set()}
-        for (kind, _, _), docs in self._buckets.items():
-            if len(docs) < 2 or len(docs) > MAX_BUCKET:
-                continue
-            for x, i in enumerate(docs):
-                for j in docs[x + 1 :]:
-                    if i != j:
-                        found[kind].add((i, j) if i < j else (j, i))
-        keys = {
-            kind: pair_keys(*np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2).T)
-            for kind, pairs in found.items()
-        }
-        yield from confirmed(keys["shingles"], keys["salient"], self._salient_estimates, self.min_salient_jaccard)
+        """Each candidate pair once, ``(i, j)`` with ``i < j``, sorted."""
+        if len(self._shingles) < 2:
+            return
+        shingle_keys, shared_bands = np.unique(_band_pairs(np.stack(self._shingles)), return_counts=True)
+        with_salient = np.flatnonzero([len(b) for b in self._salient])
+        salient_pairs = _band_pairs(self._stacked(self._salient, with_salient))
+        salient_keys = np.unique(pair_keys(with_salient[salient_pairs >> 32], with_salient[salient_pairs & 0xFFFFFFFF]))
+        kept = confirmed(shingle_keys, salient_keys, self._salient_estimates, self.min_salient_jaccard)
+        if self.max_candidates is None or not kept:
+            yield from kept
+            return
+        keys = pair_keys(*np.asarray(kept, dtype=np.int64).T)
+        # A band's rows all agree with probability J ** rows, so the share of shared bands
+        # estimates J; pairs found by salient bands alone are rated by their salient estimate.
+        bands = np.zeros(len(keys))
+        found = np.isin(keys, shingle_keys)
+        bands[found] = shared_bands[np.searchsorted(shingle_keys, keys[found])]
+        strength = (bands / self._shingles[0].size) ** (1 / self._rows_per_band)
+        strength[~found] = self._salient_estimates(keys[~found] >> 32, keys[~found] & 0xFFFFFFFF)
+        yield from key_pairs(strongest(keys, strength, self.max_candidates))
+
+    @staticmethod
+    def _stacked(columns: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+        return np.stack([columns[i] for i in rows.tolist()]) if len(rows) else np.empty((0, 0), dtype=np.uint64)
 
     def _salient_estimates(self, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
         return salient_estimates(
-            np.stack([self._salient[i] for i in firsts.tolist()]),
-            np.stack([self._salient[j] for j in seconds.tolist()]),
+            np.stack([self._sketches[i] for i in firsts.tolist()]),
+            np.stack([self._sketches[j] for j in seconds.tolist()]),
         )
+
+
+def _band_pairs(bands: np.ndarray) -> np.ndarray:
+    """The row pairs of a ``(documents, bands)`` table sharing a bucket in some band, once per band."""
+    found = [bucket_pairs(bands[:, band]) for band in range(bands.shape[1])]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def candidate_pairs(fingerprints: Iterable[Fingerprint], min_salient_jaccard: float = 0.0) -> list[tuple[int, int]]:

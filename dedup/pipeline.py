@@ -1,10 +1,13 @@
 """The scan pipeline on several processes: profile articles, find candidates, verify them.
 
 1. Articles are analysed in chunks; each comes back as what later stages need only — its
-   compact :class:`~dedup.score.Prepared`, its LSH bands and salient signature, and the
-   terms it counts towards document frequency — so no process keeps tokens for a batch.
-2. The parent builds the batch's document frequencies and the candidate pairs.
-3. Candidate pairs are verified in chunks by processes that start from the parent's state.
+   :class:`~dedup.score.Prepared` (pickled), its LSH bands and salient sketch, and the terms
+   it counts towards document frequency — so no process keeps tokens for a batch.
+2. The parent counts the terms as chunks arrive, appends the prepared data to a temporary
+   file (a Python object of it is ~6 times larger, too large to hold a million of in memory)
+   and finds the candidate pairs.
+3. Candidate pairs are verified in chunks by processes that read the prepared data back from
+   that file by offset.
 
 Chunks go out and come back in order and every number is computed the same way whatever
 process computes it, so the result does not depend on the number of processes.
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,7 +51,7 @@ def default_jobs() -> int:
 class Profile:
     """One article as the pipeline keeps it."""
 
-    prepared: Prepared
+    prepared: bytes  # the pickled Prepared
     shingle_bands: list[int]
     salient_bands: list[int]
     salient: np.ndarray  # the 8-bit sketch (index.salient_sketch)
@@ -58,7 +63,7 @@ def profile_articles(articles: Sequence[Article], settings: Settings) -> list[Pr
     fps = fingerprints(analyses, settings)
     return [
         Profile(
-            prepare(a, settings.shingle_size),
+            pickle.dumps(prepare(a, settings.shingle_size), protocol=pickle.HIGHEST_PROTOCOL),
             fp.shingle_bands,
             fp.salient_bands,
             salient_sketch(fp.salient_values),
@@ -68,13 +73,35 @@ def profile_articles(articles: Sequence[Article], settings: Settings) -> list[Pr
     ]
 
 
-# What verification workers share, set by _start_verifier in each of them (inherited on fork).
-_shared: tuple[list[Prepared], Corpus] | None = None
+class _Spill:
+    """Prepared articles in a file, read back by number; verification workers each open it."""
+
+    def __init__(self, path: str, offsets: np.ndarray) -> None:
+        self.path, self.offsets = path, offsets
+        self._fd = os.open(path, os.O_RDONLY)
+        self._last: tuple[int, Prepared] | None = None  # pairs come sorted by their first article
+
+    def __getitem__(self, doc: int) -> Prepared:
+        if self._last is not None and self._last[0] == doc:
+            return self._last[1]
+        start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
+        prepared = pickle.loads(os.pread(self._fd, end - start, start))
+        self._last = (doc, prepared)
+        return prepared
+
+    def close(self) -> None:
+        os.close(self._fd)
 
 
-def _start_verifier(prepared: list[Prepared] | None, corpus: Corpus | None = None) -> None:
+# What verification workers share, set by _start_verifier in each of them.
+_shared: tuple[_Spill, Corpus] | None = None
+
+
+def _start_verifier(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None) -> None:
     global _shared
-    _shared = None if prepared is None or corpus is None else (prepared, corpus)
+    if _shared is not None:
+        _shared[0].close()
+    _shared = None if spill is None or corpus is None else (_Spill(*spill), corpus)
 
 
 def _verify_pairs(pairs: Sequence[tuple[int, int]]) -> list[PairVerdict | None]:
@@ -132,34 +159,42 @@ def _report(progress: Progress, stage: str, done: int, step: int, total: int) ->
 
 
 def scan_pairs(
-    articles: Sequence[Article], settings: Settings, jobs: int, progress: Progress
+    articles: Sequence[Article],
+    settings: Settings,
+    jobs: int,
+    progress: Progress,
+    max_candidates: int | None = None,
 ) -> tuple[list[PairVerdict], int, Corpus]:
     """The verdicts of every candidate pair at ``related`` or above, the number of candidates,
-    and the batch's term rarity they were judged with."""
-    profiles: list[Profile] = []
-    done = 0
-    for size, chunk in _mapped(profile_articles, _chunks(articles, ARTICLE_CHUNK), jobs, extra=(settings,)):
-        profiles += chunk
-        done = _report(progress, "reading", done, size, len(articles))
-
+    and the batch's term rarity they were judged with. ``max_candidates``: see
+    :class:`~dedup.index.MemoryIndex`."""
     df: Counter[str] = Counter()
-    index = MemoryIndex(settings.salient_min_jaccard)
-    for doc, p in enumerate(profiles):
-        df.update(p.terms)
-        index.add_bands(doc, p.shingle_bands, p.salient_bands, p.salient)
-    corpus = Corpus(df, len(profiles))
-    prepared = [p.prepared for p in profiles]
-    del profiles
-    candidates = list(index.candidates())
-    del index
+    index = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
+    with tempfile.TemporaryDirectory(prefix="dedup-scan-") as folder:
+        path = os.path.join(folder, "prepared")
+        offsets = [0]
+        done = 0
+        with open(path, "wb") as spill:
+            for size, chunk in _mapped(profile_articles, _chunks(articles, ARTICLE_CHUNK), jobs, extra=(settings,)):
+                for p in chunk:
+                    df.update(p.terms)
+                    index.add_bands(done, p.shingle_bands, p.salient_bands, p.salient)
+                    spill.write(p.prepared)
+                    offsets.append(offsets[-1] + len(p.prepared))
+                    done += 1
+                _report(progress, "reading", done - size, size, len(articles))
+        corpus = Corpus(df, len(articles))
+        candidates = list(index.candidates())
+        del index
 
-    pairs: list[PairVerdict] = []
-    done = 0
-    chunks = _chunks(candidates, PAIR_CHUNK)
-    try:
-        for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start_verifier, (prepared, corpus)):
-            pairs += [v for v in verdicts if v is not None]
-            done = _report(progress, "verifying", done, size, len(candidates))
-    finally:
-        _start_verifier(None)
+        pairs: list[PairVerdict] = []
+        done = 0
+        chunks = _chunks(candidates, PAIR_CHUNK)
+        shared = ((path, np.asarray(offsets, dtype=np.int64)), corpus)
+        try:
+            for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start_verifier, shared):
+                pairs += [v for v in verdicts if v is not None]
+                done = _report(progress, "verifying", done, size, len(candidates))
+        finally:
+            _start_verifier(None)
     return pairs, len(candidates), corpus

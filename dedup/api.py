@@ -83,14 +83,18 @@ def scan(
     settings: Settings = Settings(),
     progress: Progress | None = None,
     jobs: int | None = None,
+    max_candidates: int | None = None,
 ) -> ScanResult:
     """Find every pair worth reporting in a batch and cluster those at ``min_relation`` or above.
 
     Pairs come from the LSH candidates only (never all pairs), are verified, and kept when
     they are at least ``related``. ``jobs`` processes share the work (default: one per CPU);
-    the result is the same for any number.
+    the result is the same for any number. With ``max_candidates``, only the pairs among the
+    N strongest candidates of one of their articles are verified.
     """
-    pairs, candidates, corpus = scan_pairs(articles, settings, jobs or default_jobs(), progress or silent)
+    pairs, candidates, corpus = scan_pairs(
+        articles, settings, jobs or default_jobs(), progress or silent, max_candidates
+    )
     pairs.sort(key=lambda p: (-p.relation, -p.score, p.a, p.b))
     order = [a.id for a in articles]
     return ScanResult(

@@ -142,7 +142,7 @@ PathsArgument = Annotated[list[str], typer.Argument(help="Files or folders of ar
 
 # The configuration keys each command takes, and the parameter each one sets.
 CONFIGURED = {
-    "scan": {"min_relation": "min_relation", "skip_bad": "skip_bad"},
+    "scan": {"min_relation": "min_relation", "skip_bad": "skip_bad", "max_candidates": "max_candidates"},
     "check": {"index": "index", "fail_on": "fail_on", "format": "fmt", "add": "add", "skip_bad": "skip_bad"},
     "add": {"index": "index", "skip_bad": "skip_bad"},
     "remove": {"index": "index"},
@@ -238,6 +238,14 @@ def scan_command(
         Engine,
         typer.Option(help="embedded: this process; spark: JSONL and Parquet files on Spark (extra 'spark')."),
     ] = Engine.embedded,
+    max_candidates: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            envvar="DEDUP_MAX_CANDIDATES",
+            help="Verify only each article's N strongest candidates (default: all): bounds the work on dense corpora.",
+        ),
+    ] = None,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
@@ -248,7 +256,9 @@ def scan_command(
     else:
         read = _read(paths, skip_bad, "scan")
         with _progress(len(read.articles)) as progress:
-            result = scan(read.articles, min_relation=relation, progress=progress, jobs=jobs)
+            result = scan(
+                read.articles, min_relation=relation, progress=progress, jobs=jobs, max_candidates=max_candidates
+            )
         result.skipped = read.skipped
     _emit(result, fmt, output, text_report.render_scan)
 

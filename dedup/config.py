@@ -61,6 +61,12 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _positive(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"must be a whole number of at least 1, not {value!r}")
+    return value
+
+
 def _path(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a non-empty path")
@@ -75,6 +81,7 @@ KEYS: dict[str, Callable[[Any], Any]] = {
     "format": _choice(FORMATS),
     "add": _choice(tuple(Add)),
     "skip_bad": _bool,
+    "max_candidates": _positive,
 }
 
 

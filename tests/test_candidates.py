@@ -5,12 +5,13 @@ import itertools
 import json
 import random
 
+import numpy as np
 import pytest
 
 from dedup.api import scan
 from dedup.corpus import Corpus
 from dedup.fingerprint import Settings, fingerprint
-from dedup.index import candidate_pairs
+from dedup.index import MemoryIndex, candidate_pairs, key_pairs, pair_keys, strongest
 from dedup.model import Article, Relation
 from dedup.normalise import analyse
 from dedup.score import prepare, verify
@@ -50,3 +51,37 @@ def test_candidates_hold_every_pair_the_oracle_calls_rewrite_or_stronger():
     clustered = {frozenset(c.members) for c in scan(articles).clusters}
     for i, j in oracle:
         assert any({articles[i].id, articles[j].id} <= c for c in clustered)
+
+
+def test_strongest_keeps_each_articles_best_pairs_and_breaks_ties_by_order():
+    pairs = [(0, 1), (0, 2), (0, 3), (1, 2), (2, 3)]
+    keys = pair_keys(*np.array(pairs).T)
+    strength = np.array([0.9, 0.5, 0.5, 0.1, 0.2])
+    # 0 keeps (0, 1); 1 keeps (0, 1); 2 keeps (0, 2) (0.5 before 0.2 and 0.1); 3 keeps (0, 3)
+    # (tied with nothing stronger: 0.5 > 0.2).
+    assert key_pairs(strongest(keys, strength, 1)) == [(0, 1), (0, 2), (0, 3)]
+    assert key_pairs(strongest(keys, strength, 2)) == [(0, 1), (0, 2), (0, 3), (1, 2), (2, 3)]
+    tied = np.full(len(keys), 0.5)
+    assert key_pairs(strongest(keys, tied, 1)) == [(0, 1), (0, 2), (0, 3)]  # the first given wins
+
+
+@pytest.mark.skipif(not (DATA / "fr_news_corpus").is_dir(), reason="../shared/data is absent")
+def test_a_candidate_cap_keeps_the_strongest_and_a_high_one_changes_nothing():
+    path = DATA / "fr_news_corpus" / "articles.jsonl"
+    records = [json.loads(line) for line in itertools.islice(path.open(encoding="utf-8"), 45)]
+    articles = _variants(records, random.Random(7))
+    settings = Settings()
+    fps = [fingerprint(analyse(a), settings) for a in articles]
+
+    def found(cap: int | None) -> list[tuple[int, int]]:
+        index = MemoryIndex(settings.salient_min_jaccard, cap, settings)
+        for doc, fp in enumerate(fps):
+            index.add(doc, fp)
+        return list(index.candidates())
+
+    every = found(None)
+    degree = np.bincount(np.array(every).ravel(), minlength=len(articles))
+    assert found(int(degree.max())) == every
+    one = found(1)
+    kept = np.bincount(np.array(one).ravel(), minlength=len(articles))
+    assert set(one) < set(every) and ((kept >= 1) == (degree >= 1)).all()  # no article loses every candidate

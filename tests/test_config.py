@@ -105,6 +105,7 @@ def test_explicit_config_file(project):
         ('format = "html"\n', "dedup.toml: format: 'html' is not one of text, json"),
         ('add = "sometimes"\n', "dedup.toml: add: 'sometimes' is not one of never, pass, always"),
         ('skip_bad = "yes"\n', "dedup.toml: skip_bad: must be true or false"),
+        ("max_candidates = 0\n", "dedup.toml: max_candidates: must be a whole number of at least 1, not 0"),
         ("fail_on = \n", "dedup.toml: not valid TOML"),
         ('[tool.dedup]\nfail_on = "exact"\n', "dedup.toml: unknown key 'tool'"),
     ],
@@ -120,7 +121,7 @@ def test_a_bad_file_is_one_line_and_exit_2_isolated_ignores_it(project):
     (project / "dedup.toml").write_text('failon = "exact"\n', encoding="utf-8")
     proc = _dedup(project / "sub", "check", "../new")
     assert proc.returncode == 2 and proc.stdout == ""
-    known = "index, fail_on, min_relation, format, add, skip_bad"
+    known = "index, fail_on, min_relation, format, add, skip_bad, max_candidates"
     assert proc.stderr == f"error: {project / 'dedup.toml'}: unknown key 'failon' (known: {known})\n"
     assert "no index here" in _dedup(project / "sub", "check", "../new", "--isolated").stderr
 
@@ -150,6 +151,15 @@ def test_min_relation_for_scan(project):
     (project / "dedup.toml").write_text('min_relation = "same_event"\n', encoding="utf-8")
     scanned = json.loads(_dedup(project, "scan", "held", "--format", "json").stdout)
     assert scanned["min_relation"] == "same_event"
+
+
+def test_max_candidates_for_scan(project):
+    def candidates() -> int:
+        return json.loads(_dedup(project, "scan", "held", "new", "--format", "json").stdout)["summary"]["candidates"]
+
+    every = candidates()
+    (project / "dedup.toml").write_text("max_candidates = 1\n", encoding="utf-8")
+    assert 1 <= candidates() < every
 
 
 def test_library(project):

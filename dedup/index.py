@@ -50,13 +50,13 @@ def confirmed(
     salient_keys: np.ndarray,
     estimates: Callable[[np.ndarray, np.ndarray], np.ndarray],
     min_jaccard: float,
-) -> list[tuple[int, int]]:
-    """The candidates, sorted: every shingle-band pair, and the salient-band pairs whose
+) -> np.ndarray:
+    """The candidates as sorted keys: every shingle-band pair, and the salient-band pairs whose
     sketch estimate (``estimates(firsts, seconds)``) reaches ``min_jaccard``. Pairs come as
     :func:`pair_keys`, each once per kind; the memory and the persistent index both decide here."""
     unsure = salient_keys[~np.isin(salient_keys, shingle_keys)]
     passed = unsure[estimates(unsure >> 32, unsure & 0xFFFFFFFF) >= min_jaccard] if len(unsure) else unsure
-    return key_pairs(np.sort(np.concatenate([shingle_keys, passed])))  # disjoint: no pair twice
+    return np.sort(np.concatenate([shingle_keys, passed]))  # disjoint: no pair twice
 
 
 def strongest(keys: np.ndarray, strength: np.ndarray, limit: int) -> np.ndarray:
@@ -127,17 +127,19 @@ class MemoryIndex:
 
     def candidates(self) -> Iterator[tuple[int, int]]:
         """Each candidate pair once, ``(i, j)`` with ``i < j``, sorted."""
+        yield from key_pairs(self.candidate_keys())
+
+    def candidate_keys(self) -> np.ndarray:
+        """The candidates as sorted :func:`pair_keys` (8 bytes a pair, not a tuple's ~100)."""
         if len(self._shingles) < 2:
-            return
+            return np.empty(0, dtype=np.int64)
         shingle_keys, shared_bands = np.unique(_band_pairs(np.stack(self._shingles)), return_counts=True)
         with_salient = np.flatnonzero([len(b) for b in self._salient])
         salient_pairs = _band_pairs(self._stacked(self._salient, with_salient))
         salient_keys = np.unique(pair_keys(with_salient[salient_pairs >> 32], with_salient[salient_pairs & 0xFFFFFFFF]))
-        kept = confirmed(shingle_keys, salient_keys, self._salient_estimates, self.min_salient_jaccard)
-        if self.max_candidates is None or not kept:
-            yield from kept
-            return
-        keys = pair_keys(*np.asarray(kept, dtype=np.int64).T)
+        keys = confirmed(shingle_keys, salient_keys, self._salient_estimates, self.min_salient_jaccard)
+        if self.max_candidates is None or not len(keys):
+            return keys
         # A band's rows all agree with probability J ** rows, so the share of shared bands
         # estimates J; pairs found by salient bands alone are rated by their salient estimate.
         bands = np.zeros(len(keys))
@@ -145,7 +147,7 @@ class MemoryIndex:
         bands[found] = shared_bands[np.searchsorted(shingle_keys, keys[found])]
         strength = (bands / self._shingles[0].size) ** (1 / self._rows_per_band)
         strength[~found] = self._salient_estimates(keys[~found] >> 32, keys[~found] & 0xFFFFFFFF)
-        yield from key_pairs(strongest(keys, strength, self.max_candidates))
+        return strongest(keys, strength, self.max_candidates)
 
     @staticmethod
     def _stacked(columns: list[np.ndarray], rows: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ import numpy as np
 
 from dedup.corpus import Corpus, document_terms
 from dedup.fingerprint import Settings, fingerprints
-from dedup.index import MemoryIndex, salient_sketch
+from dedup.index import MemoryIndex, key_pairs, salient_sketch
 from dedup.model import Article, PairVerdict, Relation
 from dedup.normalise import analyse
 from dedup.score import Prepared, prepare, verify
@@ -104,12 +104,13 @@ def _start_verifier(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None 
     _shared = None if spill is None or corpus is None else (_Spill(*spill), corpus)
 
 
-def _verify_pairs(pairs: Sequence[tuple[int, int]]) -> list[PairVerdict | None]:
-    """Verdicts of candidate pairs, None for the unrelated ones (not reported)."""
+def _verify_pairs(keys: np.ndarray) -> list[PairVerdict | None]:
+    """Verdicts of candidate pairs (:func:`~dedup.index.pair_keys`), None for the unrelated
+    ones (not reported)."""
     assert _shared is not None
     prepared, corpus = _shared
     out: list[PairVerdict | None] = []
-    for i, j in pairs:
+    for i, j in key_pairs(keys):
         verdict = verify(prepared[i], prepared[j], corpus)
         out.append(verdict if verdict.relation >= Relation.RELATED else None)
     return out
@@ -184,7 +185,7 @@ def scan_pairs(
                     done += 1
                 _report(progress, "reading", done - size, size, len(articles))
         corpus = Corpus(df, len(articles))
-        candidates = list(index.candidates())
+        candidates = index.candidate_keys()
         del index
 
         pairs: list[PairVerdict] = []

@@ -41,7 +41,7 @@ from dedup.api import ScanResult
 from dedup.bandjoin import SALIENT, SHINGLES, band_join
 from dedup.corpus import Corpus, document_terms
 from dedup.fingerprint import Settings, fingerprint
-from dedup.index import confirmed, pair_keys, salient_estimates, salient_sketch
+from dedup.index import confirmed, key_pairs, pair_keys, salient_estimates, salient_sketch
 from dedup.model import Article, Cluster, PairVerdict, Problem, Relation
 from dedup.normalise import analyse
 from dedup.read import STDIN, InputError, read_records
@@ -274,7 +274,7 @@ def _confirm(batches: Iterable[pd.DataFrame], min_jaccard: float) -> Iterator[pd
             return salient_estimates(*(np.array([p[k] for p in pairs], dtype=np.uint8) for k in (0, 1)))
 
         shingle_keys, salient_keys = pair_keys(a[by_shingles], b[by_shingles]), pair_keys(a[by_salient], b[by_salient])
-        kept = confirmed(shingle_keys, salient_keys, estimates, min_jaccard)
+        kept = key_pairs(confirmed(shingle_keys, salient_keys, estimates, min_jaccard))
         yield pd.DataFrame([(ids[x], ids[y]) for x, y in kept], columns=["a", "b"], dtype="int64")
 
 

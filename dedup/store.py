@@ -75,7 +75,7 @@ import numpy as np
 from dedup.bandjoin import SALIENT, SHINGLES, band_join
 from dedup.corpus import document_terms
 from dedup.fingerprint import Fingerprint, Settings, fingerprint
-from dedup.index import confirmed, pair_keys, salient_estimates, salient_sketch
+from dedup.index import confirmed, key_pairs, pair_keys, salient_estimates, salient_sketch
 from dedup.model import Article
 from dedup.normalise import Analysis, analyse
 from dedup.read import InputError, read_paths, read_records
@@ -519,7 +519,7 @@ class Store:
         keys = {
             k: pair_keys(rows["pos"][rows["kind"] == k], rows["doc"][rows["kind"] == k]) for k in (SHINGLES, SALIENT)
         }
-        return confirmed(keys[SHINGLES], keys[SALIENT], estimates, self.settings.salient_min_jaccard)
+        return key_pairs(confirmed(keys[SHINGLES], keys[SALIENT], estimates, self.settings.salient_min_jaccard))
 
     def _insert(self, table: str, columns: dict[str, Any]) -> None:
         """Append numpy (or list) columns to ``table``, in its column order, in one scan."""

@@ -21,6 +21,7 @@ from dedup.corpus import UNIFORM, Corpus
 from dedup.diverge import Divergences, diverge
 from dedup.facts import extract_facts
 from dedup.fingerprint import Settings
+from dedup.index import MAX_CANDIDATES
 from dedup.model import Article, Cluster, PairVerdict, Problem, Relation, Span
 from dedup.normalise import Analysis, Token, analyse, silent
 from dedup.pipeline import default_jobs, scan_pairs
@@ -48,7 +49,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 @dataclass(slots=True)
 class ScanResult:
     articles: list[Article]
-    pairs: list[PairVerdict]
+    pairs: Sequence[PairVerdict]  # strongest first (a Verdicts from scan)
     clusters: list[Cluster]
     min_relation: Relation
     settings: Settings
@@ -83,19 +84,19 @@ def scan(
     settings: Settings = Settings(),
     progress: Progress | None = None,
     jobs: int | None = None,
-    max_candidates: int | None = None,
+    max_candidates: int | None = MAX_CANDIDATES,
 ) -> ScanResult:
     """Find every pair worth reporting in a batch and cluster those at ``min_relation`` or above.
 
     Pairs come from the LSH candidates only (never all pairs), are verified, and kept when
     they are at least ``related``. ``jobs`` processes share the work (default: one per CPU);
-    the result is the same for any number. With ``max_candidates``, only the pairs among the
-    N strongest candidates of one of their articles are verified.
+    the result is the same for any number. Only the pairs among the ``max_candidates``
+    strongest candidates of one of their articles are verified (None: every candidate).
     """
-    pairs, candidates, corpus = scan_pairs(
+    verdicts, candidates, corpus = scan_pairs(
         articles, settings, jobs or default_jobs(), progress or silent, max_candidates
     )
-    pairs.sort(key=lambda p: (-p.relation, -p.score, p.a, p.b))
+    pairs = verdicts.strongest_first()
     order = [a.id for a in articles]
     return ScanResult(
         list(articles),

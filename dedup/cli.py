@@ -24,6 +24,7 @@ from dedup import __version__
 from dedup import config as configuration
 from dedup.api import ScanResult, check, compare, index_add, index_remove, index_stats, scan
 from dedup.check import Add
+from dedup.index import MAX_CANDIDATES
 from dedup.model import Article, Problem, Relation
 from dedup.output import check_output_path, write_text
 from dedup.read import InputError, ReadResult, read_paths
@@ -239,13 +240,14 @@ def scan_command(
         typer.Option(help="embedded: this process; spark: JSONL and Parquet files on Spark (extra 'spark')."),
     ] = Engine.embedded,
     max_candidates: Annotated[
-        int | None,
+        int,
         typer.Option(
-            min=1,
+            min=0,
             envvar="DEDUP_MAX_CANDIDATES",
-            help="Verify only each article's N strongest candidates (default: all): bounds the work on dense corpora.",
+            help="Verify only the pairs among an article's N strongest candidates (0: every candidate); "
+            "keeps the work linear on dense corpora.",
         ),
-    ] = None,
+    ] = MAX_CANDIDATES,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
@@ -257,7 +259,11 @@ def scan_command(
         read = _read(paths, skip_bad, "scan")
         with _progress(len(read.articles)) as progress:
             result = scan(
-                read.articles, min_relation=relation, progress=progress, jobs=jobs, max_candidates=max_candidates
+                read.articles,
+                min_relation=relation,
+                progress=progress,
+                jobs=jobs,
+                max_candidates=max_candidates or None,
             )
         result.skipped = read.skipped
     _emit(result, fmt, output, text_report.render_scan)

@@ -35,10 +35,12 @@ def clusters(pairs: Iterable[PairVerdict], min_relation: Relation, order: Sequen
     groups: dict[str, list[str]] = {}
     for doc in uf.parent:
         groups.setdefault(uf.find(doc), []).append(doc)
+    joined: dict[str, list[PairVerdict]] = {}
+    for p in joining:
+        joined.setdefault(uf.find(p.a), []).append(p)
     result = []
-    for members in groups.values():
+    for root, members in groups.items():
         members.sort(key=lambda d: (rank.get(d, len(rank)), d))
-        inside = set(members)
-        result.append(Cluster(members, [p for p in joining if p.a in inside]))
+        result.append(Cluster(members, joined[root]))
     result.sort(key=lambda c: (rank.get(c.members[0], len(rank)), c.members[0]))
     return result

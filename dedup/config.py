@@ -61,9 +61,9 @@ def _bool(value: Any) -> bool:
     return value
 
 
-def _positive(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"must be a whole number of at least 1, not {value!r}")
+def _count(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"must be a whole number of at least 0, not {value!r}")
     return value
 
 
@@ -81,7 +81,7 @@ KEYS: dict[str, Callable[[Any], Any]] = {
     "format": _choice(FORMATS),
     "add": _choice(tuple(Add)),
     "skip_bad": _bool,
-    "max_candidates": _positive,
+    "max_candidates": _count,
 }
 
 

@@ -29,9 +29,10 @@ import numpy as np
 from dedup.corpus import Corpus, document_terms
 from dedup.fingerprint import Settings, fingerprints
 from dedup.index import MemoryIndex, key_pairs, salient_sketch
-from dedup.model import Article, PairVerdict, Relation
+from dedup.model import Article, Relation
 from dedup.normalise import analyse
 from dedup.score import Prepared, prepare, verify
+from dedup.verdicts import Verdicts
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -104,16 +105,13 @@ def _start_verifier(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None 
     _shared = None if spill is None or corpus is None else (_Spill(*spill), corpus)
 
 
-def _verify_pairs(keys: np.ndarray) -> list[PairVerdict | None]:
-    """Verdicts of candidate pairs (:func:`~dedup.index.pair_keys`), None for the unrelated
-    ones (not reported)."""
+def _verify_pairs(keys: np.ndarray) -> Verdicts:
+    """Verdicts of candidate pairs (:func:`~dedup.index.pair_keys`) at ``related`` or above
+    (the unrelated ones are not reported)."""
     assert _shared is not None
     prepared, corpus = _shared
-    out: list[PairVerdict | None] = []
-    for i, j in key_pairs(keys):
-        verdict = verify(prepared[i], prepared[j], corpus)
-        out.append(verdict if verdict.relation >= Relation.RELATED else None)
-    return out
+    verdicts = ((i, j, verify(prepared[i], prepared[j], corpus)) for i, j in key_pairs(keys))
+    return Verdicts.pack((), [(i, j, v) for i, j, v in verdicts if v.relation >= Relation.RELATED])
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
@@ -165,7 +163,7 @@ def scan_pairs(
     jobs: int,
     progress: Progress,
     max_candidates: int | None = None,
-) -> tuple[list[PairVerdict], int, Corpus]:
+) -> tuple[Verdicts, int, Corpus]:
     """The verdicts of every candidate pair at ``related`` or above, the number of candidates,
     and the batch's term rarity they were judged with. ``max_candidates``: see
     :class:`~dedup.index.MemoryIndex`."""
@@ -188,14 +186,14 @@ def scan_pairs(
         candidates = index.candidate_keys()
         del index
 
-        pairs: list[PairVerdict] = []
+        parts: list[Verdicts] = []
         done = 0
         chunks = _chunks(candidates, PAIR_CHUNK)
         shared = ((path, np.asarray(offsets, dtype=np.int64)), corpus)
         try:
             for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start_verifier, shared):
-                pairs += [v for v in verdicts if v is not None]
+                parts.append(verdicts)
                 done = _report(progress, "verifying", done, size, len(candidates))
         finally:
             _start_verifier(None)
-    return pairs, len(candidates), corpus
+    return Verdicts.concatenate([a.id for a in articles], parts), len(candidates), corpus

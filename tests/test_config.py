@@ -105,7 +105,7 @@ def test_explicit_config_file(project):
         ('format = "html"\n', "dedup.toml: format: 'html' is not one of text, json"),
         ('add = "sometimes"\n', "dedup.toml: add: 'sometimes' is not one of never, pass, always"),
         ('skip_bad = "yes"\n', "dedup.toml: skip_bad: must be true or false"),
-        ("max_candidates = 0\n", "dedup.toml: max_candidates: must be a whole number of at least 1, not 0"),
+        ("max_candidates = -1\n", "dedup.toml: max_candidates: must be a whole number of at least 0, not -1"),
         ("fail_on = \n", "dedup.toml: not valid TOML"),
         ('[tool.dedup]\nfail_on = "exact"\n', "dedup.toml: unknown key 'tool'"),
     ],

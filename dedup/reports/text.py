@@ -11,7 +11,7 @@ from dedup.api import Comparison, ScanResult
 from dedup.check import CheckResult
 from dedup.diverge import FactGroup
 from dedup.facts import Fact
-from dedup.model import Span
+from dedup.model import Relation, Span
 from dedup.store import IndexStats
 
 _STYLE = {
@@ -35,6 +35,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+SHOWN_PAIRS = 50  # the strongest; a terminal table of a large scan's every pair helps nobody
+
+
 def render_scan(result: ScanResult, console: Console) -> None:
     summary = result.to_dict()["summary"]
     console.print(
@@ -51,23 +54,25 @@ def render_scan(result: ScanResult, console: Console) -> None:
             console.print(
                 f"    {escape(p.a)} ~ {escape(p.b)}: [{_STYLE.get(label, '')}]{label}[/] {p.score:.2f}", highlight=False
             )
-    notable = [p for p in result.pairs if p.relation.label != "related"]
+    notable = sum(p.relation > Relation.RELATED for p in result.pairs)
     if not result.pairs:
         console.print("\nNo pairs worth reporting.")
         return
-    table = Table(title=f"Pairs ({len(notable)} notable, {len(result.pairs) - len(notable)} related)")
+    table = Table(title=f"Pairs ({notable} notable, {len(result.pairs) - notable} related)")
     table.add_column("a", no_wrap=True)
     table.add_column("b", no_wrap=True)
     table.add_column("relation", no_wrap=True)
     table.add_column("score", justify="right")
     for header in SHOWN_SCORES.values():
         table.add_column(header, justify="right")
-    for p in result.pairs:
+    for p in result.pairs[:SHOWN_PAIRS]:
         label = p.relation.label
         cells = [f"{p.scores[k]:.2f}" if p.scores.get(k) is not None else "–" for k in SHOWN_SCORES]
         table.add_row(escape(p.a), escape(p.b), f"[{_STYLE.get(label, '')}]{label}[/]", f"{p.score:.2f}", *cells)
     console.print()
     console.print(table)
+    if len(result.pairs) > SHOWN_PAIRS:
+        console.print(f"… and {len(result.pairs) - SHOWN_PAIRS:,} weaker pairs: every pair is in --format json.")
 
 
 # --- compare -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,11 @@ class ScanResult:
     corpus: Corpus | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, Iterator) else v for k, v in self.to_dict_lazy().items()}
+
+    def to_dict_lazy(self) -> dict[str, Any]:
+        """:meth:`to_dict` with its articles and pairs as iterators, for a scan too large to
+        hold as dictionaries (``reports.json.chunks`` writes it)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "min_relation": self.min_relation.label,
@@ -70,8 +75,8 @@ class ScanResult:
                 "pairs": len(self.pairs),
                 "clusters": len(self.clusters),
             },
-            "articles": [{"id": a.id, **a.metadata()} for a in self.articles],
-            "pairs": [p.to_dict() for p in self.pairs],
+            "articles": ({"id": a.id, **a.metadata()} for a in self.articles),
+            "pairs": (p.to_dict() for p in self.pairs),
             "clusters": [c.to_dict() for c in self.clusters],
             "skipped": [{"where": p.where, "message": p.message} for p in self.skipped],
         }

@@ -475,8 +475,9 @@ def _emit(
     render_text: Callable[[Any, Console], None],
 ) -> None:
     """Render a result in the chosen format and write it where asked."""
+    rendered: str | Iterator[str]
     if fmt == "json":
-        rendered = json_report.render(result)
+        rendered = json_report.render_chunks(result)
     elif fmt == "html":
         rendered = html_report.render_scan(result) if isinstance(result, ScanResult) else html_report.render(result)
     elif fmt in CI_RENDERERS:

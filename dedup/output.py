@@ -6,6 +6,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -22,15 +23,16 @@ def check_output_path(path: Path) -> None:
         raise OSError(f"{path}: exists and is not a regular file; not overwriting it")
 
 
-def write_text(text: str, path: Path | None) -> None:
-    """Write ``text`` to ``path`` (temp file + rename, so a reader never sees half a report),
-    or to stdout when ``path`` is None.
+def write_text(text: str | Iterable[str], path: Path | None) -> None:
+    """Write ``text`` (a string, or one in pieces) to ``path`` (temp file + rename, so a reader
+    never sees half a report), or to stdout when ``path`` is None.
 
     The temp file sits in the target's folder (rename is atomic only within one file system); a
     symlink is followed so the link survives; the report gets the mode a plain ``open`` would give.
     """
+    pieces = [text] if isinstance(text, str) else text
     if path is None:
-        sys.stdout.write(text)
+        sys.stdout.writelines(pieces)
         sys.stdout.flush()
         return
     check_output_path(path)
@@ -45,7 +47,7 @@ def write_text(text: str, path: Path | None) -> None:
         raise OSError(f"{path}: cannot write: {(err.strerror or str(err)).lower()}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            fh.writelines(pieces)
             fh.flush()
             os.fchmod(fh.fileno(), mode)  # mkstemp makes 0600
             os.fsync(fh.fileno())

@@ -168,6 +168,12 @@ def _read_file(path: str, article_id: str) -> Iterator[Article | Problem]:
         yield from _read_web(path, article_id)
         return
     suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".jsonl" and _clean_utf8(path):
+        try:
+            yield from _records(_lines(path), path, article_id)
+        except OSError as err:  # gone or unreadable since it was checked
+            yield _os_problem(path, err)
+        return
     # A text file is one article: read one byte past the limit, never more (a device such as
     # /dev/zero never ends). A record file holds many articles, each checked on its own.
     limit = None if suffix in RECORD_SUFFIXES else MAX_ARTICLE_BYTES + len(codecs.BOM_UTF8) + 1
@@ -232,6 +238,30 @@ def _read_stdin(stream: TextIO | None) -> Iterator[Article | Problem]:
         text, note = text
         yield note
     yield from _records(text.split("\n"), STDIN_ORIGIN, STDIN_ORIGIN)
+
+
+def _clean_utf8(path: str) -> bool:
+    """Whether a file is UTF-8 text throughout, checked a block at a time, so that a large JSONL
+    file is read a line at a time instead of whole; any other file takes the whole-file path,
+    which names what is wrong with it."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            if b"\0" in fh.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]:
+                return False
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _lines(path: str) -> Iterator[str]:
+    """The lines of a UTF-8 file, split on "\n" only as ``str.split`` does (a JSON string may hold U+2028)."""
+    with open(path, "rb") as fh:
+        for line in fh:
+            yield line.removesuffix(b"\n").decode("utf-8", "replace")  # checked; "replace" if changed since
 
 
 def _os_problem(where: str, err: OSError) -> Problem:

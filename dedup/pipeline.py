@@ -29,9 +29,9 @@ import numpy as np
 from dedup.corpus import Corpus, document_terms
 from dedup.fingerprint import Settings, fingerprints
 from dedup.index import MemoryIndex, key_pairs, salient_sketch
-from dedup.model import Article, Relation
+from dedup.model import Article
 from dedup.normalise import analyse
-from dedup.score import Prepared, prepare, verify
+from dedup.score import Prepared, Verifier, prepare
 from dedup.verdicts import Verdicts
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -75,19 +75,22 @@ def profile_articles(articles: Sequence[Article], settings: Settings) -> list[Pr
 
 
 class _Spill:
-    """Prepared articles in a file, read back by number; verification workers each open it."""
+    """Prepared articles in a file, read back by number; verification workers each open it.
+    The most recently used stay loaded, the same objects, which the Verifier's memo needs."""
 
     def __init__(self, path: str, offsets: np.ndarray) -> None:
         self.path, self.offsets = path, offsets
         self._fd = os.open(path, os.O_RDONLY)
-        self._last: tuple[int, Prepared] | None = None  # pairs come sorted by their first article
+        self._kept: dict[int, Prepared] = {}
 
     def __getitem__(self, doc: int) -> Prepared:
-        if self._last is not None and self._last[0] == doc:
-            return self._last[1]
-        start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
-        prepared = pickle.loads(os.pread(self._fd, end - start, start))
-        self._last = (doc, prepared)
+        prepared = self._kept.pop(doc, None)
+        if prepared is None:
+            start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
+            prepared = pickle.loads(os.pread(self._fd, end - start, start))
+            if len(self._kept) >= Verifier.KEEP:
+                del self._kept[next(iter(self._kept))]  # the least recently used
+        self._kept[doc] = prepared
         return prepared
 
     def close(self) -> None:
@@ -95,23 +98,23 @@ class _Spill:
 
 
 # What verification workers share, set by _start_verifier in each of them.
-_shared: tuple[_Spill, Corpus] | None = None
+_shared: tuple[_Spill, Verifier] | None = None
 
 
 def _start_verifier(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None) -> None:
     global _shared
     if _shared is not None:
         _shared[0].close()
-    _shared = None if spill is None or corpus is None else (_Spill(*spill), corpus)
+    _shared = None if spill is None or corpus is None else (_Spill(*spill), Verifier(corpus))
 
 
 def _verify_pairs(keys: np.ndarray) -> Verdicts:
     """Verdicts of candidate pairs (:func:`~dedup.index.pair_keys`) at ``related`` or above
     (the unrelated ones are not reported)."""
     assert _shared is not None
-    prepared, corpus = _shared
-    verdicts = ((i, j, verify(prepared[i], prepared[j], corpus)) for i, j in key_pairs(keys))
-    return Verdicts.pack((), [(i, j, v) for i, j, v in verdicts if v.relation >= Relation.RELATED])
+    prepared, verifier = _shared
+    verdicts = ((i, j, verifier.related(prepared[i], prepared[j])) for i, j in key_pairs(keys))
+    return Verdicts.pack((), [(i, j, v) for i, j, v in verdicts if v is not None])
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

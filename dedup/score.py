@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 from rapidfuzz import fuzz
 
-from dedup.align import Alignment, align
+from dedup.align import Alignment, Sentences, align_sentences
 from dedup.corpus import UNIFORM, Corpus
 from dedup.fingerprint import is_name, shingle_list, split_words, word_text
 from dedup.model import PairVerdict, Relation
@@ -113,11 +113,19 @@ def prepare(analysis: Analysis, shingle_size: int = 5) -> Prepared:
 
 
 def _shared(a: np.ndarray, b: np.ndarray) -> int:
-    return len(np.intersect1d(a, b, assume_unique=True))
+    """How many hashes two sorted distinct arrays share: the smaller one looked up in the other
+    (a third faster than ``np.intersect1d``, which sorts both again)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return 0
+    at = np.searchsorted(b, a)
+    at[at == len(b)] = 0
+    return int(np.count_nonzero(b[at] == a))
 
 
-def _containment(a: np.ndarray, b: np.ndarray) -> float:
-    shared = _shared(a, b)
+def _containment(a: np.ndarray, b: np.ndarray, shared: int | None = None) -> float:
+    shared = _shared(a, b) if shared is None else shared
     return shared / min(len(a), len(b)) if shared else 0.0
 
 
@@ -126,23 +134,36 @@ def _containment(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _weighted_jaccard(a: set[str], b: set[str], corpus: Corpus) -> float:
-    union = math.fsum(map(corpus.weight, a | b))
-    return math.fsum(map(corpus.weight, a & b)) / union if union else 0.0
+    w = corpus.weights.__getitem__
+    union = math.fsum(map(w, a | b))
+    return math.fsum(map(w, a & b)) / union if union else 0.0
 
 
 def _weighted_containment(a: set[str], b: set[str], corpus: Corpus) -> float:
     """How much of the lighter set (by weight) the other holds."""
-    wa, wb = math.fsum(map(corpus.weight, a)), math.fsum(map(corpus.weight, b))
+    w = corpus.weights.__getitem__
+    wa, wb = math.fsum(map(w, a)), math.fsum(map(w, b))
     lighter = min(wa, wb)
-    return math.fsum(map(corpus.weight, a & b)) / lighter if lighter else 0.0
+    return math.fsum(map(w, a & b)) / lighter if lighter else 0.0
 
 
-def _cosine(a: Counter[str], b: Counter[str], corpus: Corpus) -> float:
-    w = corpus.weight
-    dot = sum(n * b[t] * w(t) ** 2 for t, n in a.items() if t in b)
-    na = math.sqrt(sum((n * w(t)) ** 2 for t, n in a.items()))
-    nb = math.sqrt(sum((n * w(t)) ** 2 for t, n in b.items()))
-    return dot / (na * nb) if na and nb else 0.0
+def _cosine(a: Counter[str], b: Counter[str], norm_a: float, norm_b: float, weights: dict[str, float]) -> float:
+    dot = sum([n * b[t] * weights[t] ** 2 for t, n in a.items() if t in b])
+    return dot / (norm_a * norm_b) if norm_a and norm_b else 0.0
+
+
+@dataclass(slots=True)
+class _Weighed:
+    """What verification works out from one article and the corpus's weights, once for all the
+    pairs the article is in."""
+
+    sentences: Sentences
+    norm: float  # length of the weighted term vector (cosine)
+
+    @classmethod
+    def of(cls, p: Prepared, corpus: Corpus) -> _Weighed:
+        w = corpus.weights
+        return cls(Sentences.of(p.sentences, w), math.sqrt(sum([(n * w[t]) ** 2 for t, n in p.tf.items()])))
 
 
 def _days_apart(a: str | None, b: str | None) -> int | None:
@@ -154,24 +175,39 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
 
 def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[str, float | None], Alignment]:
     """Every score behind a verdict, named as they appear in reports."""
+    scores, alignment = _judged(a, b, corpus)
+    scores["fuzzy"] = _fuzzy(a, b)
+    return scores, alignment
+
+
+def _judged(
+    a: Prepared, b: Prepared, corpus: Corpus, wa: _Weighed | None = None, wb: _Weighed | None = None
+) -> tuple[dict[str, float | None], Alignment]:
+    """The scores the relation is judged on; "fuzzy" (edit distance over the whole texts, a
+    fifth of the time) is only shown, so it is left None here, in its place among the keys."""
+    wa, wb = wa or _Weighed.of(a, corpus), wb or _Weighed.of(b, corpus)
     shared = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - shared
-    alignment = align(a.sentences, b.sentences, corpus.weight)
+    alignment = align_sentences(wa.sentences, wb.sentences, corpus.weights)
     scores: dict[str, float | None] = {
         # Two texts without a single word are the same text once normalised: exact.
         "jaccard": shared / union if union else 1.0,
-        "containment": _containment(a.shingles, b.shingles),
+        "containment": _containment(a.shingles, b.shingles, shared),
         "phrases": _containment(a.phrases, b.phrases),
-        "fuzzy": fuzz.ratio(a.words, b.words) / 100,
+        "fuzzy": None,
         "coverage": max(alignment.coverage_a, alignment.coverage_b),
         "loose_coverage": alignment.loose_coverage,
         "order": max(0.0, alignment.order),
-        "cosine": _cosine(a.tf, b.tf, corpus),
+        "cosine": _cosine(a.tf, b.tf, wa.norm, wb.norm, corpus.weights),
         "facts": _weighted_jaccard(a.facts, b.facts, corpus),
         "fact_containment": _weighted_containment(a.facts, b.facts, corpus),
         "date_gap_days": _days_apart(a.date, b.date),
     }
     return scores, alignment
+
+
+def _fuzzy(a: Prepared, b: Prepared) -> float:
+    return fuzz.ratio(a.words, b.words) / 100
 
 
 def _linear(model: dict[str, float], scores: dict[str, float | None]) -> float:
@@ -212,3 +248,37 @@ def assess(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[PairVerd
 
 def verify(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict:
     return assess(a, b, corpus)[0]
+
+
+class Verifier:
+    """Verdicts on many pairs judged with one corpus (which must not change meanwhile): the
+    verdicts of :func:`verify`, with what depends on one article worked out once for the pairs
+    it is in (kept for the most recently seen articles)."""
+
+    # Articles kept (about 50 kB each): a scan's candidates come sorted by their first article, so
+    # at 10,000 articles this works out one article every three pairs (1,024: every two).
+    KEEP = 2048
+
+    def __init__(self, corpus: Corpus = UNIFORM) -> None:
+        self.corpus = corpus
+        # id(article) -> (article, what was worked out); holding the article keeps the id its own
+        self._weighed: dict[int, tuple[Prepared, _Weighed]] = {}
+
+    def _weigh(self, p: Prepared) -> _Weighed:
+        kept = self._weighed.pop(id(p), None)
+        if kept is None:
+            kept = (p, _Weighed.of(p, self.corpus))
+            if len(self._weighed) >= self.KEEP:
+                del self._weighed[next(iter(self._weighed))]  # the least recently used
+        self._weighed[id(p)] = kept
+        return kept[1]
+
+    def related(self, a: Prepared, b: Prepared) -> PairVerdict | None:
+        """The verdict when the pair is at least related (what scans and checks report), else
+        None, without the edit-distance score, which no relation depends on, for the others."""
+        scores, _ = _judged(a, b, self.corpus, self._weigh(a), self._weigh(b))
+        found = relation(scores)
+        if found < Relation.RELATED:
+            return None
+        scores["fuzzy"] = _fuzzy(a, b)
+        return PairVerdict(a.id, b.id, found, graded(scores), scores)

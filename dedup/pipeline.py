@@ -160,6 +160,59 @@ def _report(progress: Progress, stage: str, done: int, step: int, total: int) ->
     return done + step
 
 
+@dataclass(slots=True)
+class Profiled:
+    """A batch after the first stage: its band index, term rarity, and prepared data on disk."""
+
+    index: MemoryIndex
+    corpus: Corpus
+    spill: tuple[str, np.ndarray]  # the file and where each article's data starts (and the last ends)
+
+
+def profile_batch(
+    articles: Sequence[Article],
+    settings: Settings,
+    jobs: int,
+    folder: str,
+    progress: Progress,
+    max_candidates: int | None = None,
+) -> Profiled:
+    """Analyse every article (``jobs`` processes), index its bands and spill its prepared data
+    to a file in ``folder``. ``max_candidates``: see :class:`~dedup.index.MemoryIndex`."""
+    df: Counter[str] = Counter()
+    index = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
+    path = os.path.join(folder, "prepared")
+    offsets = [0]
+    done = 0
+    with open(path, "wb") as spill:
+        for size, chunk in _mapped(profile_articles, _chunks(articles, ARTICLE_CHUNK), jobs, extra=(settings,)):
+            for p in chunk:
+                df.update(p.terms)
+                index.add_bands(done, p.shingle_bands, p.salient_bands, p.salient)
+                spill.write(p.prepared)
+                offsets.append(offsets[-1] + len(p.prepared))
+                done += 1
+            _report(progress, "reading", done - size, size, len(articles))
+    return Profiled(index, Corpus(df, len(articles)), (path, np.asarray(offsets, dtype=np.int64)))
+
+
+def verify_candidates(
+    candidates: np.ndarray, profiled: Profiled, ids: Sequence[str], jobs: int, progress: Progress
+) -> Verdicts:
+    """The verdicts at ``related`` or above of the candidate pairs (:func:`~dedup.index.pair_keys`)
+    of a profiled batch whose articles are ``ids``."""
+    parts: list[Verdicts] = []
+    done = 0
+    try:
+        chunks = _chunks(candidates, PAIR_CHUNK)
+        for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start_verifier, (profiled.spill, profiled.corpus)):
+            parts.append(verdicts)
+            done = _report(progress, "verifying", done, size, len(candidates))
+    finally:
+        _start_verifier(None)
+    return Verdicts.concatenate(ids, parts)
+
+
 def scan_pairs(
     articles: Sequence[Article],
     settings: Settings,
@@ -168,35 +221,10 @@ def scan_pairs(
     max_candidates: int | None = None,
 ) -> tuple[Verdicts, int, Corpus]:
     """The verdicts of every candidate pair at ``related`` or above, the number of candidates,
-    and the batch's term rarity they were judged with. ``max_candidates``: see
-    :class:`~dedup.index.MemoryIndex`."""
-    df: Counter[str] = Counter()
-    index = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
+    and the batch's term rarity they were judged with."""
     with tempfile.TemporaryDirectory(prefix="dedup-scan-") as folder:
-        path = os.path.join(folder, "prepared")
-        offsets = [0]
-        done = 0
-        with open(path, "wb") as spill:
-            for size, chunk in _mapped(profile_articles, _chunks(articles, ARTICLE_CHUNK), jobs, extra=(settings,)):
-                for p in chunk:
-                    df.update(p.terms)
-                    index.add_bands(done, p.shingle_bands, p.salient_bands, p.salient)
-                    spill.write(p.prepared)
-                    offsets.append(offsets[-1] + len(p.prepared))
-                    done += 1
-                _report(progress, "reading", done - size, size, len(articles))
-        corpus = Corpus(df, len(articles))
-        candidates = index.candidate_keys()
-        del index
-
-        parts: list[Verdicts] = []
-        done = 0
-        chunks = _chunks(candidates, PAIR_CHUNK)
-        shared = ((path, np.asarray(offsets, dtype=np.int64)), corpus)
-        try:
-            for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start_verifier, shared):
-                parts.append(verdicts)
-                done = _report(progress, "verifying", done, size, len(candidates))
-        finally:
-            _start_verifier(None)
-    return Verdicts.concatenate([a.id for a in articles], parts), len(candidates), corpus
+        profiled = profile_batch(articles, settings, jobs, folder, progress, max_candidates)
+        candidates = profiled.index.candidate_keys()
+        profiled.index = MemoryIndex()  # its columns are no longer needed
+        verdicts = verify_candidates(candidates, profiled, [a.id for a in articles], jobs, progress)
+    return verdicts, len(candidates), profiled.corpus

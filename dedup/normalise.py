@@ -104,6 +104,10 @@ def tokens(text: str, lang: str | None = None) -> list[Token]:
     return list(map(tuple.__new__, itertools.repeat(Token), fields))
 
 
+def is_name(tok: Token) -> bool:
+    return tok.upper and not tok.norm.isdigit() and len(tok.norm) > 1
+
+
 def content_tokens(toks: list[Token], lang: str | None) -> list[Token]:
     """Tokens that carry meaning: no elided particles, no stopwords."""
     stop = stopwords(lang)
@@ -204,6 +208,20 @@ class Analysis:
     content: list[Token]
     sentences: list[Span]
     title: list[Token]  # content tokens of the title; spans point into ``article.title``
+
+    @cached_property
+    def word_text(self) -> str:
+        """The folded words, elided particles dropped, joined by single spaces: what shingles
+        are cut from (computed once: fingerprints and verification both need it)."""
+        return " ".join([t.norm for t in self.tokens if not t.elided])
+
+    @cached_property
+    def names_and_numbers(self) -> set[str]:
+        """Names ("@" + folded form) and numbers ("#" + ...) among the content words: the cheap
+        stand-ins for facts (computed once: candidates, verification and term counts use them)."""
+        return {
+            ("#" if t.norm[0].isdigit() else "@") + t.norm for t in self.content if t.norm[0].isdigit() or is_name(t)
+        }
 
     @cached_property
     def sentence_content(self) -> list[list[Token]]:

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from dedup.align import Alignment, align
 from dedup.corpus import UNIFORM, Corpus
-from dedup.fingerprint import is_name, split_words, word_text
+from dedup.fingerprint import split_words, word_text
 from dedup.model import PairVerdict, Relation
 from dedup.normalise import Analysis
 
@@ -114,10 +114,9 @@ def hash64(words: Sequence[str], size: int) -> np.ndarray:
 
 
 def fact_terms(analysis: Analysis) -> set[str]:
-    """Names and numbers, the cheap stand-ins for facts that verification compares."""
-    return {
-        ("#" if t.norm[0].isdigit() else "@") + t.norm for t in analysis.content if t.norm[0].isdigit() or is_name(t)
-    }
+    """Names and numbers, the cheap stand-ins for facts that verification compares (shared with
+    the analysis: not to be changed)."""
+    return analysis.names_and_numbers
 
 
 def prepare(analysis: Analysis, shingle_size: int = 5) -> Prepared:

@@ -7,6 +7,7 @@ character span it came from and any report can highlight the exact original char
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 import re
@@ -224,19 +225,16 @@ class Analysis:
         }
 
     @cached_property
+    def sentence_ranges(self) -> list[tuple[int, int]]:
+        """Per sentence, the range of ``content`` inside it: tokens and sentences both run in
+        text order, so a sentence's content tokens are one slice of ``content``."""
+        starts = [t.start for t in self.content]
+        return [(bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)) for s in self.sentences]
+
+    @cached_property
     def sentence_content(self) -> list[list[Token]]:
-        """Content tokens grouped by sentence, in sentence order (computed once: every pair
-        the article is in needs them)."""
-        groups: list[list[Token]] = [[] for _ in self.sentences]
-        i = 0
-        for tok in self.content:
-            while i < len(self.sentences) and tok.start >= self.sentences[i].end:
-                i += 1
-            if i == len(self.sentences):
-                break
-            if tok.start >= self.sentences[i].start:
-                groups[i].append(tok)
-        return groups
+        """Content tokens grouped by sentence, in sentence order."""
+        return [self.content[lo:hi] for lo, hi in self.sentence_ranges]
 
 
 def analyse(article: Article) -> Analysis:

@@ -134,7 +134,7 @@ def prepare(analysis: Analysis, shingle_size: int = 5) -> Prepared:
         phrases=hash64(stems, 2) if len(stems) > 1 else np.empty(0, dtype=np.uint64),
         facts=fact_terms(analysis),
         words=words,
-        sentences=[[t.stem for t in sentence] for sentence in analysis.sentence_content],
+        sentences=[stems[lo:hi] for lo, hi in analysis.sentence_ranges],
     )
 
 

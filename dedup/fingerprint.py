@@ -172,9 +172,8 @@ def shingles(analysis: Analysis, size: int) -> set[str]:
 
 def salient_terms(analysis: Analysis) -> set[str]:
     """Names, numbers and long content words: what a rewrite keeps when its wording changes."""
-    terms = set(analysis.names_and_numbers)
-    terms.update(t.stem for t in analysis.content if len(t.norm) >= 8 and not (t.norm[0].isdigit() or is_name(t)))
-    return terms
+    long_words = {t.stem for t in analysis.content if len(t.norm) >= 8 and not (t.norm[0].isdigit() or is_name(t))}
+    return long_words | analysis.names_and_numbers
 
 
 def bands(signatures: np.ndarray, count: int) -> np.ndarray:

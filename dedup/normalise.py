@@ -69,7 +69,7 @@ class _Words(dict[str, tuple[str, str, bool, bool]]):
     """Per language, what a token takes from its word alone: ``(norm, stem, upper, elidable)``,
     worked out once per distinct word (folding and stemming cost far more than a lookup)."""
 
-    LIMIT = 500_000  # words; past this the cache starts again rather than grow without end
+    LIMIT = 200_000  # words, as the stem cache; past this the cache starts again rather than grow without end
 
     def __init__(self, lang: str | None) -> None:
         super().__init__()

@@ -24,7 +24,7 @@ import numpy as np
 from datasketch import MinHash
 from datasketch.hashfunc import sha1_hash32
 
-from dedup.normalise import Analysis, Token
+from dedup.normalise import Analysis, is_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,35 +161,19 @@ def as_minhash(values: np.ndarray, num_perm: int, seed: int, scheme: str = "affi
     )
 
 
-def words(analysis: Analysis) -> list[str]:
-    """The folded words that shingles are made of: elided particles dropped."""
-    return [t.norm for t in analysis.tokens if not t.elided]
-
-
 def word_text(analysis: Analysis) -> str:
-    """The words joined by single spaces: what shingles are cut from."""
-    return " ".join(words(analysis))
+    """The folded words joined by single spaces, elided particles dropped: what shingles are cut from."""
+    return analysis.word_text
 
 
 def shingles(analysis: Analysis, size: int) -> set[str]:
     return set(shingle_list(split_words(word_text(analysis)), size))
 
 
-def is_name(tok: Token) -> bool:
-    return tok.upper and not tok.norm.isdigit() and len(tok.norm) > 1
-
-
 def salient_terms(analysis: Analysis) -> set[str]:
     """Names, numbers and long content words: what a rewrite keeps when its wording changes."""
-    terms = set()
-    for tok in analysis.content:
-        if tok.norm[0].isdigit():
-            terms.add("#" + tok.norm)
-        elif is_name(tok):
-            terms.add("@" + tok.norm)
-        elif len(tok.norm) >= 8:
-            terms.add(tok.stem)
-    return terms
+    long_words = {t.stem for t in analysis.content if len(t.norm) >= 8 and not (t.norm[0].isdigit() or is_name(t))}
+    return long_words | analysis.names_and_numbers
 
 
 def bands(signatures: np.ndarray, count: int) -> np.ndarray:

@@ -7,22 +7,27 @@ character span it came from and any report can highlight the exact original char
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from dedup.language import detect_language, stemmer, stopwords
 from dedup.model import Article, Span
 
 APOSTROPHES = "'’‘ʼ`´"
+_APOSTROPHE_TUPLE = tuple(APOSTROPHES)  # what str.startswith takes
 # French (and Italian) elided particles: "l'Ukraine" counts as "ukraine".
 _ELISIONS = frozenset("""l d j m n s t c qu jusqu lorsqu puisqu quoiqu presqu quelqu dell all dall nell sull""".split())
 # Words, numbers with decimal or thousands separators ("1.5", "1 000" is two tokens), and
 # nothing else: punctuation, quotes and spaces only separate.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_ʼ]+")  # ʼ (U+02BC) counts as a letter in \w
+# One group: split() gives the text between tokens and the tokens, alternately.
+_TOKEN = re.compile(r"(\d+(?:[.,]\d+)*|[^\W\d_ʼ]+)")  # ʼ (U+02BC) counts as a letter in \w
 
 
 @lru_cache(maxsize=500_000)
@@ -45,9 +50,12 @@ def _fold_once(word: str) -> str:
     return unicodedata.normalize("NFKC", stripped)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word of the original text: its folded form, its stem and where it stands."""
+class Token(NamedTuple):
+    """A word of the original text: its folded form, its stem and where it stands.
+
+    A named tuple rather than a frozen dataclass: just as immutable, and built several times
+    faster (a frozen dataclass sets each field through ``object.__setattr__``); an article has
+    thousands of tokens."""
 
     norm: str
     stem: str
@@ -57,17 +65,48 @@ class Token:
     elided: bool  # an elided particle (the "l" of "l'Ukraine")
 
 
+class _Words(dict[str, tuple[str, str, bool, bool]]):
+    """Per language, what a token takes from its word alone: ``(norm, stem, upper, elidable)``,
+    worked out once per distinct word (folding and stemming cost far more than a lookup)."""
+
+    LIMIT = 200_000  # words, as the stem cache; past this the cache starts again rather than grow without end
+
+    def __init__(self, lang: str | None) -> None:
+        super().__init__()
+        self.stem = stemmer(lang)
+
+    def __missing__(self, word: str) -> tuple[str, str, bool, bool]:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        lower = word.casefold()
+        value = self[word] = (fold(word), fold(self.stem(lower)), word[0].isupper(), lower in _ELISIONS)
+        return value
+
+
+@lru_cache(maxsize=64)
+def _words(lang: str | None) -> _Words:
+    return _Words(lang)
+
+
 def tokens(text: str, lang: str | None = None) -> list[Token]:
     """All word and number tokens of ``text``, with spans into it."""
-    stem = stemmer(lang)
-    out = []
-    for m in _TOKEN.finditer(text):
-        word = m.group()
-        start, end = m.span()
-        lower = word.casefold()
-        elided = lower in _ELISIONS and end < len(text) and text[end] in APOSTROPHES
-        out.append(Token(fold(word), fold(stem(lower)), start, end, word[0].isupper(), elided))
-    return out
+    # Every step is one C-level pass (split, accumulate, map, zip): a Python loop per token
+    # cost three times as much.
+    pieces = _TOKEN.split(text)  # gap, token, gap, ..., token, gap
+    words = pieces[1::2]
+    if not words:
+        return []
+    bounds = list(itertools.accumulate(map(len, pieces)))  # where each piece ends
+    norms, stems, uppers, elidable = zip(*map(_words(lang).__getitem__, words), strict=True)
+    # An elided particle is followed by an apostrophe: the gap after it starts with one.
+    elided = map(operator.and_, elidable, map(str.startswith, pieces[2::2], itertools.repeat(_APOSTROPHE_TUPLE)))
+    fields = zip(norms, stems, bounds[0:-1:2], bounds[1::2], uppers, elided, strict=True)
+    # Token's own __new__ is a Python function; tuple.__new__ makes the same named tuple.
+    return list(map(tuple.__new__, itertools.repeat(Token), fields))
+
+
+def is_name(tok: Token) -> bool:
+    return tok.upper and not tok.norm.isdigit() and len(tok.norm) > 1
 
 
 def content_tokens(toks: list[Token], lang: str | None) -> list[Token]:
@@ -89,6 +128,8 @@ _END = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[»”])?[»\"”’')\]]*")
 _OPENING = "«\"“(['‘-–—¿¡"
 _QUOTE_PAIRS = {"«": "»", "“": "”", '"': '"'}
 _MAX_QUOTE = 600  # characters: a longer "quote" is an unbalanced mark, not a quotation
+_NON_SPACE = re.compile(r"\S")  # re's \s is str.isspace
+_ALNUM = re.compile(r"[^\W_]")  # re's \w is str.isalnum or "_"
 
 
 def _quoted_regions(text: str) -> list[tuple[int, int]]:
@@ -117,7 +158,8 @@ def _is_boundary(text: str, stop: re.Match[str], inside_quote: bool) -> bool:
         return glued and not _abbreviation_before(text, stop.start()) and not inside_quote
     if inside_quote:
         return False
-    following = text[end:].lstrip()[:1]
+    after = _NON_SPACE.search(text, end)  # not text[end:].lstrip(): that copies the rest of the text
+    following = after.group() if after else ""
     if not following or not (following.isupper() or following.isdigit() or following in _OPENING):
         return False
     return not (stop.group() == "." and _abbreviation_before(text, stop.start()))
@@ -136,13 +178,17 @@ def _abbreviation_before(text: str, dot: int) -> bool:
 
 def sentences(text: str) -> list[Span]:
     """Split text into sentences, French typography included; spans exclude outer spaces."""
-    quotes = _quoted_regions(text)
+    quotes = sorted(_quoted_regions(text))
+    opened = [s for s, _ in quotes]
+    reach = list(itertools.accumulate((e for _, e in quotes), max))  # the furthest close so far
     cuts = [0]
     for para in re.finditer(r"\n\s*\n|\n", text):
         cuts.append(para.end())
     for stop in _END.finditer(text):
-        # A stop that carries the closing mark with it ends the quotation, not a sentence in it.
-        inside = any(s < stop.start() < e and stop.end() <= e for s, e in quotes)
+        # A stop inside a quotation (opened before it, closed at or after its end): a stop
+        # that carries the closing mark with it ends the quotation, not a sentence in it.
+        before = bisect.bisect_left(opened, stop.start())
+        inside = before > 0 and reach[before - 1] >= stop.end()
         if _is_boundary(text, stop, inside):
             cuts.append(stop.end())
     cuts = [*sorted(set(cuts)), len(text)]
@@ -152,7 +198,7 @@ def sentences(text: str) -> list[Span]:
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end > start and any(c.isalnum() for c in text[start:end]):
+        if end > start and _ALNUM.search(text, start, end):
             spans.append(Span(start, end))
     return spans
 
@@ -172,19 +218,30 @@ class Analysis:
     title: list[Token]  # content tokens of the title; spans point into ``article.title``
 
     @cached_property
+    def word_text(self) -> str:
+        """The folded words, elided particles dropped, joined by single spaces: what shingles
+        are cut from (computed once: fingerprints and verification both need it)."""
+        return " ".join([t.norm for t in self.tokens if not t.elided])
+
+    @cached_property
+    def names_and_numbers(self) -> set[str]:
+        """Names ("@" + folded form) and numbers ("#" + ...) among the content words: the cheap
+        stand-ins for facts (computed once: candidates, verification and term counts use them)."""
+        return {
+            ("#" if t.norm[0].isdigit() else "@") + t.norm for t in self.content if t.norm[0].isdigit() or is_name(t)
+        }
+
+    @cached_property
+    def sentence_ranges(self) -> list[tuple[int, int]]:
+        """Per sentence, the range of ``content`` inside it: tokens and sentences both run in
+        text order, so a sentence's content tokens are one slice of ``content``."""
+        starts = [t.start for t in self.content]
+        return [(bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)) for s in self.sentences]
+
+    @cached_property
     def sentence_content(self) -> list[list[Token]]:
-        """Content tokens grouped by sentence, in sentence order (computed once: every pair
-        the article is in needs them)."""
-        groups: list[list[Token]] = [[] for _ in self.sentences]
-        i = 0
-        for tok in self.content:
-            while i < len(self.sentences) and tok.start >= self.sentences[i].end:
-                i += 1
-            if i == len(self.sentences):
-                break
-            if tok.start >= self.sentences[i].start:
-                groups[i].append(tok)
-        return groups
+        """Content tokens grouped by sentence, in sentence order."""
+        return [self.content[lo:hi] for lo, hi in self.sentence_ranges]
 
 
 def analyse(article: Article) -> Analysis:

@@ -15,12 +15,14 @@ process computes it, so the result does not depend on the number of processes.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -59,19 +61,36 @@ class Profile:
     terms: set[str]
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Without the cycle collector for a while. Analysis makes thousands of containers an article
+    and no reference cycle, yet each batch of them set off full collections over every object the
+    process holds (a third of the analysis time at 3,000 articles); refcounting frees them all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def profile_articles(articles: Sequence[Article], settings: Settings) -> list[Profile]:
-    analyses = [analyse(a) for a in articles]
-    fps = fingerprints(analyses, settings)
-    return [
-        Profile(
-            pickle.dumps(prepare(a, settings.shingle_size), protocol=pickle.HIGHEST_PROTOCOL),
-            fp.shingle_bands,
-            fp.salient_bands,
-            salient_sketch(fp.salient_values),
-            document_terms(a),
-        )
-        for a, fp in zip(analyses, fps, strict=True)
-    ]
+    with _gc_paused():
+        analyses = [analyse(a) for a in articles]
+        fps = fingerprints(analyses, settings)
+        profiles = [
+            Profile(
+                pickle.dumps(prepare(a, settings.shingle_size), protocol=pickle.HIGHEST_PROTOCOL),
+                fp.shingle_bands,
+                fp.salient_bands,
+                salient_sketch(fp.salient_values),
+                document_terms(a),
+            )
+            for a, fp in zip(analyses, fps, strict=True)
+        ]
+        del analyses, fps  # freed now, so that the collector, back on, never walks their tokens
+    return profiles
 
 
 class _Spill:

@@ -37,7 +37,8 @@ def main() -> None:
         candidates = profiled.index.candidate_keys()
         print(f"load average {os.getloadavg()[0]:.2f}; {len(articles):,} articles, {len(candidates):,} candidate pairs")
         wall, cpu = time.perf_counter(), time.process_time()
-        verdicts = pipeline.verify_candidates(candidates, profiled, [a.id for a in articles], 1, silent)
+        ids = [a.id for a in articles]
+        verdicts = pipeline.verify_candidates(candidates, profiled.spill, profiled.corpus, ids, 1, silent)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     kept = [(v.a, v.b, int(v.relation), v.score, list(v.scores.items())) for v in verdicts]
     digest = hashlib.sha256(repr(kept).encode()).hexdigest()[:12]  # equal digests: equal verdicts

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import os
+import pickle
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,13 +21,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dedup.corpus import Corpus, document_terms
 from dedup.fingerprint import Fingerprint, Settings, fingerprint
-from dedup.index import candidate_pairs
+from dedup.index import candidate_pairs, pair_keys
 from dedup.model import Article, PairVerdict, Problem, Relation
-from dedup.normalise import Analysis, analyse, analyse_all, silent
+from dedup.normalise import Analysis, analyse_all, silent
+from dedup.pipeline import Profile, SpillFile, default_jobs, profiles, verify_candidates
 from dedup.read import read_paths
-from dedup.score import Verifier, prepare
+from dedup.score import prepare
 from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated
 
 __all__ = ["Add", "CheckResult", "Finding", "Match", "check", "index_add", "index_remove", "index_stats"]
@@ -181,8 +186,10 @@ def check(
     settings: Settings = Settings(),
     lock_timeout: float = LOCK_TIMEOUT,
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> CheckResult:
-    """Check new articles against the index and against each other.
+    """Check new articles against the index and against each other (``jobs`` processes analyse
+    the indexed candidates and verify pairs; default: one per CPU).
 
     Candidates come from the index's band join and, within the batch, from the same LSH
     bands as :func:`dedup.api.scan`; each is verified with term rarity from the index plus
@@ -207,15 +214,23 @@ def check(
         against_index = store.candidates(fps, ids)
         stored, unverified = store.articles({doc for _, doc in against_index})
         against_index = [(pos, doc) for pos, doc in against_index if doc in stored]
-        old = {doc: analyse(a) for doc, a in stored.items()}
+        old_docs = sorted(stored)
+        old = list(profiles([stored[doc] for doc in old_docs], settings, jobs or default_jobs(), report))
         batch_terms = [document_terms(a) for a in analyses]
-        wanted = set().union(*batch_terms, *(document_terms(a) for a in old.values()))
+        wanted = set().union(*batch_terms, *(p.terms for p in old))
         df = store.document_frequencies(wanted)
         replaced = len(store.present(ids))
         for terms in batch_terms:
             df.update(terms)
         corpus = Corpus(Counter(df), indexed - replaced + len(articles))
-        findings, total = _verify(analyses, old, against_index, fps, corpus, settings, report)
+        number = {doc: k for k, doc in enumerate(old_docs)}
+        against = [(number[doc], pos) for pos, doc in against_index]
+        old_ids = [stored[doc].id for doc in old_docs]
+        matches, total = _verify(analyses, old_ids, old, against, fps, corpus, settings, report, jobs)
+        findings = [
+            Finding(a.article.id, sorted(found, key=_strongest)[:MAX_MATCHES])
+            for a, found in zip(analyses, matches, strict=True)
+        ]
         result = CheckResult(
             list(articles),
             findings,
@@ -231,40 +246,44 @@ def check(
     return result
 
 
+def _strongest(m: Match) -> tuple[int, float, str]:
+    return (-m.verdict.relation, -m.verdict.score, m.id)
+
+
 def _verify(
     analyses: Sequence[Analysis],
-    old: dict[int, Analysis],
+    old_ids: list[str],
+    old: list[Profile],
     against_index: list[tuple[int, int]],
     fps: Sequence[Fingerprint],
     corpus: Corpus,
     settings: Settings,
     report: Progress,
-) -> tuple[list[Finding], int]:
-    """Verify the candidates against the index and within the batch: each new article's
-    strongest matches, and the number of candidates verified."""
-    prepared = [prepare(a, settings.shingle_size) for a in analyses]
-    prepared_old = {doc: prepare(a, settings.shingle_size) for doc, a in old.items()}
-    within = candidate_pairs(fps, settings.salient_min_jaccard)
-    verifier = Verifier(corpus)
+    jobs: int | None,
+) -> tuple[list[list[Match]], int]:
+    """The matches of each new article, from its candidates in the index (``(indexed article,
+    position)`` pairs) and within the batch, verified on ``jobs`` processes; and the number of
+    candidates. Indexed articles are numbered first, so each pair's ``a`` came first."""
+    m = len(old)
+    against = np.array(against_index, dtype=np.int64).reshape(-1, 2)
+    within = np.array(candidate_pairs(fps, settings.salient_min_jaccard), dtype=np.int64).reshape(-1, 2)
+    keys = np.sort(
+        np.concatenate([pair_keys(against[:, 0], against[:, 1] + m), pair_keys(within[:, 0] + m, within[:, 1] + m)])
+    )
+    with tempfile.TemporaryDirectory(prefix="dedup-check-") as folder:
+        spill = SpillFile(os.path.join(folder, "prepared"))
+        for p in old:
+            spill.append(p.prepared)
+        for a in analyses:
+            spill.append(pickle.dumps(prepare(a, settings.shingle_size), protocol=pickle.HIGHEST_PROTOCOL))
+        ids = old_ids + [a.article.id for a in analyses]
+        verdicts = verify_candidates(keys, spill.close(), corpus, ids, jobs or default_jobs(), report)
     matches: list[list[Match]] = [[] for _ in analyses]
-    total = len(against_index) + len(within)
-    done = 0
-    for pos, doc in against_index:
-        # The indexed article is ``a``: it came first.
-        verdict = verifier.related(prepared_old[doc], prepared[pos])
-        if verdict is not None:
-            matches[pos].append(Match(verdict.a, True, verdict))
-        done += 1
-        report("verifying", done, total)
-    for i, j in within:
-        verdict = verifier.related(prepared[i], prepared[j])
-        if verdict is not None:
-            matches[i].append(Match(verdict.b, False, verdict))
-            matches[j].append(Match(verdict.a, False, verdict))
-        done += 1
-        report("verifying", done, total)
-    findings = []
-    for analysis, found in zip(analyses, matches, strict=True):
-        found.sort(key=lambda m: (-m.verdict.relation, -m.verdict.score, m.id))
-        findings.append(Finding(analysis.article.id, found[:MAX_MATCHES]))
-    return findings, total
+    for k, (i, j) in enumerate(zip(verdicts.firsts.tolist(), verdicts.seconds.tolist(), strict=True)):
+        verdict = verdicts[k]
+        if i < m:
+            matches[j - m].append(Match(verdict.a, True, verdict))
+        else:
+            matches[i - m].append(Match(verdict.b, False, verdict))
+            matches[j - m].append(Match(verdict.a, False, verdict))
+    return matches, len(keys)

@@ -179,13 +179,40 @@ def _report(progress: Progress, stage: str, done: int, step: int, total: int) ->
     return done + step
 
 
+class SpillFile:
+    """Pickled :class:`~dedup.score.Prepared` articles appended to a file, numbered in order;
+    :meth:`close` gives what verification workers read them back with."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file = open(path, "wb")  # noqa: SIM115 (closed by close())
+        self._offsets = [0]
+
+    def append(self, prepared: bytes) -> None:
+        self._file.write(prepared)
+        self._offsets.append(self._offsets[-1] + len(prepared))
+
+    def close(self) -> tuple[str, np.ndarray]:
+        """The file and where each article's data starts (and the last ends)."""
+        self._file.close()
+        return self.path, np.asarray(self._offsets, dtype=np.int64)
+
+
+def profiles(articles: Sequence[Article], settings: Settings, jobs: int, progress: Progress) -> Iterator[Profile]:
+    """The profile of each article, in order, made by ``jobs`` processes."""
+    done = 0
+    for size, chunk in _mapped(profile_articles, _chunks(articles, ARTICLE_CHUNK), jobs, extra=(settings,)):
+        yield from chunk
+        done = _report(progress, "reading", done, size, len(articles))
+
+
 @dataclass(slots=True)
 class Profiled:
     """A batch after the first stage: its band index, term rarity, and prepared data on disk."""
 
     index: MemoryIndex
     corpus: Corpus
-    spill: tuple[str, np.ndarray]  # the file and where each article's data starts (and the last ends)
+    spill: tuple[str, np.ndarray]  # SpillFile.close()
 
 
 def profile_batch(
@@ -200,31 +227,29 @@ def profile_batch(
     to a file in ``folder``. ``max_candidates``: see :class:`~dedup.index.MemoryIndex`."""
     df: Counter[str] = Counter()
     index = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
-    path = os.path.join(folder, "prepared")
-    offsets = [0]
-    done = 0
-    with open(path, "wb") as spill:
-        for size, chunk in _mapped(profile_articles, _chunks(articles, ARTICLE_CHUNK), jobs, extra=(settings,)):
-            for p in chunk:
-                df.update(p.terms)
-                index.add_bands(done, p.shingle_bands, p.salient_bands, p.salient)
-                spill.write(p.prepared)
-                offsets.append(offsets[-1] + len(p.prepared))
-                done += 1
-            _report(progress, "reading", done - size, size, len(articles))
-    return Profiled(index, Corpus(df, len(articles)), (path, np.asarray(offsets, dtype=np.int64)))
+    spill = SpillFile(os.path.join(folder, "prepared"))
+    for doc, p in enumerate(profiles(articles, settings, jobs, progress)):
+        df.update(p.terms)
+        index.add_bands(doc, p.shingle_bands, p.salient_bands, p.salient)
+        spill.append(p.prepared)
+    return Profiled(index, Corpus(df, len(articles)), spill.close())
 
 
 def verify_candidates(
-    candidates: np.ndarray, profiled: Profiled, ids: Sequence[str], jobs: int, progress: Progress
+    candidates: np.ndarray,
+    spill: tuple[str, np.ndarray],
+    corpus: Corpus,
+    ids: Sequence[str],
+    jobs: int,
+    progress: Progress,
 ) -> Verdicts:
-    """The verdicts at ``related`` or above of the candidate pairs (:func:`~dedup.index.pair_keys`)
-    of a profiled batch whose articles are ``ids``."""
+    """The verdicts at ``related`` or above of candidate pairs (sorted
+    :func:`~dedup.index.pair_keys`) of the articles in ``spill``, whose ids are ``ids``."""
     parts: list[Verdicts] = []
     done = 0
     try:
         chunks = _chunks(candidates, PAIR_CHUNK)
-        for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start_verifier, (profiled.spill, profiled.corpus)):
+        for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start_verifier, (spill, corpus)):
             parts.append(verdicts)
             done = _report(progress, "verifying", done, size, len(candidates))
     finally:
@@ -245,5 +270,6 @@ def scan_pairs(
         profiled = profile_batch(articles, settings, jobs, folder, progress, max_candidates)
         candidates = profiled.index.candidate_keys()
         profiled.index = MemoryIndex()  # its columns are no longer needed
-        verdicts = verify_candidates(candidates, profiled, [a.id for a in articles], jobs, progress)
+        ids = [a.id for a in articles]
+        verdicts = verify_candidates(candidates, profiled.spill, profiled.corpus, ids, jobs, progress)
     return verdicts, len(candidates), profiled.corpus

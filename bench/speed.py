@@ -114,10 +114,13 @@ def signatures(count: int, repeats: int) -> dict[str, float]:
     return rates
 
 
-def scan(n: int, jobs: int, folder: Path, compare_with: str | None = None) -> dict[str, float]:
+def scan(
+    n: int, jobs: int, folder: Path, compare_with: str | None = None, max_candidates: int | None = None
+) -> dict[str, float]:
     data = write(n, folder / f"corpus-{n}.jsonl")
-    print(f"scan of {n:,} articles, --jobs {jobs}; {load()}", flush=True)
-    command = [sys.executable, "-m", "dedup", "scan", str(data), "--format", "json", "--jobs", str(jobs)]
+    capped = [] if max_candidates is None else ["--max-candidates", str(max_candidates)]
+    print(f"scan of {n:,} articles, --jobs {jobs} {' '.join(capped)}; {load()}", flush=True)
+    command = [sys.executable, "-m", "dedup", "scan", str(data), "--format", "json", "--jobs", str(jobs), *capped]
     report = folder / f"scan-{n}.json"
     with report.open("wb") as out:
         done = subprocess.run(["/usr/bin/time", "-v", *command], stdout=out, stderr=subprocess.PIPE, text=False)
@@ -238,6 +241,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--plot", type=Path, default=HERE / "speed.png")
+    parser.add_argument("--max-candidates", type=int, help="passed to dedup scan (default: its own; 0: every candidate)")
     parser.add_argument(
         "--text-dedup", metavar="PYTHON", help="an interpreter with text-dedup installed: compared at the first size"
     )
@@ -247,7 +251,10 @@ def main() -> None:
     if not args.sizes:
         return
     with tempfile.TemporaryDirectory(prefix="dedup-speed-") as tmp:
-        rows = [scan(n, args.jobs, Path(tmp), args.text_dedup if k == 0 else None) for k, n in enumerate(args.sizes)]
+        rows = [
+            scan(n, args.jobs, Path(tmp), args.text_dedup if k == 0 else None, args.max_candidates)
+            for k, n in enumerate(args.sizes)
+        ]
     if len(rows) >= 2:
         slope = exponent(rows, "cpu_s")
         print(f"fitted exponent against n: wall time {exponent(rows, 'wall_s'):.2f}, CPU time {slope:.2f}")

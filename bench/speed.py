@@ -241,7 +241,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--plot", type=Path, default=HERE / "speed.png")
-    parser.add_argument("--max-candidates", type=int, help="passed to dedup scan (default: its own; 0: every candidate)")
+    parser.add_argument("--max-candidates", type=int, help="for dedup scan (0: all candidates)")
     parser.add_argument(
         "--text-dedup", metavar="PYTHON", help="an interpreter with text-dedup installed: compared at the first size"
     )

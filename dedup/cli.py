@@ -220,6 +220,7 @@ def main(
 
 @app.command("scan")
 def scan_command(
+    ctx: typer.Context,
     paths: PathsArgument,
     min_relation: Annotated[
         str, _relation_option("Cluster pairs at this relation or stronger", "DEDUP_MIN_RELATION")
@@ -254,6 +255,9 @@ def scan_command(
     """Group duplicates, rewrites and same-event reports in a batch of articles."""
     relation = _relation(min_relation)
     if engine is Engine.spark:
+        source = ctx.get_parameter_source("max_candidates")
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            raise _fail("--max-candidates does not apply to --engine spark, which verifies every candidate")
         result = _scan_spark(paths, relation, skip_bad)
     else:
         read = _read(paths, skip_bad, "scan")

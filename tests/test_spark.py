@@ -219,7 +219,10 @@ def test_a_real_corpus_with_known_duplicates_gives_the_same_clusters(spark, tmp_
     parquet = write_parquet(tmp_path / "second.parquet", mixed[half:])
 
     result = scan_spark([jsonl, parquet], spark=spark)
-    embedded = scan(read_paths([jsonl, write_jsonl(tmp_path / "second.jsonl", mixed[half:])]).articles)
+    # Spark verifies every candidate: the embedded engine's limit per article is lifted.
+    embedded = scan(
+        read_paths([jsonl, write_jsonl(tmp_path / "second.jsonl", mixed[half:])]).articles, max_candidates=None
+    )
 
     assert len(result.articles) == len(mixed) and not result.skipped
     assert result.candidates == embedded.candidates
@@ -241,6 +244,8 @@ def test_cli_engine_spark_writes_the_embedded_json(tmp_path, seed_rows):
     embedded, spark = run(str(path)), run("--engine", "spark", str(path))
     assert spark.returncode == 0, spark.stderr
     assert spark.stdout == embedded.stdout
+    limited = run("--engine", "spark", "--max-candidates", "5", str(path))
+    assert limited.returncode == 2 and "--max-candidates" in limited.stderr and "spark" in limited.stderr
     # Inputs are checked before Spark starts: one line naming the file, exit 2.
     missing = run("--engine", "spark", str(tmp_path / "nowhere.jsonl"))
     assert missing.returncode == 2 and "nowhere.jsonl: no such file or directory" in missing.stderr

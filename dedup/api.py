@@ -59,7 +59,7 @@ class ScanResult:
     corpus: Corpus | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, Iterator) else v for k, v in self.to_dict_lazy().items()}
+        return _listed(self.to_dict_lazy())
 
     def to_dict_lazy(self) -> dict[str, Any]:
         """:meth:`to_dict` with its articles and pairs as iterators, for a scan too large to
@@ -77,9 +77,18 @@ class ScanResult:
             },
             "articles": ({"id": a.id, **a.metadata()} for a in self.articles),
             "pairs": (p.to_dict() for p in self.pairs),
-            "clusters": [c.to_dict() for c in self.clusters],
+            "clusters": ({"members": c.members, "pairs": c.joined()} for c in self.clusters),
             "skipped": [{"where": p.where, "message": p.message} for p in self.skipped],
         }
+
+
+def _listed(value: Any) -> Any:
+    """``value`` with every iterator inside it made a list."""
+    if isinstance(value, dict):
+        return {k: _listed(v) for k, v in value.items()}
+    if isinstance(value, Iterator):
+        return [_listed(v) for v in value]
+    return value
 
 
 def scan(

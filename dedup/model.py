@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -91,11 +92,14 @@ class Cluster:
     """Articles joined by verdicts at or above a chosen relation."""
 
     members: list[str]
-    pairs: list[PairVerdict]
+    pairs: Sequence[PairVerdict]
 
     def to_dict(self) -> dict[str, Any]:
-        joined = [{"a": p.a, "b": p.b, "relation": p.relation.label, "score": round(p.score, 4)} for p in self.pairs]
-        return {"members": self.members, "pairs": joined}
+        return {"members": self.members, "pairs": list(self.joined())}
+
+    def joined(self) -> Iterator[dict[str, Any]]:
+        """Each pair that joined the cluster, as the report shows it."""
+        return ({"a": p.a, "b": p.b, "relation": p.relation.label, "score": round(p.score, 4)} for p in self.pairs)
 
 
 @dataclass(slots=True)

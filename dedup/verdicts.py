@@ -72,9 +72,10 @@ class Verdicts(Sequence[PairVerdict]):
         rank = np.empty(len(self.ids), dtype=np.int64)
         rank[sorted(range(len(self.ids)), key=self.ids.__getitem__)] = np.arange(len(self.ids))
         order = np.lexsort((rank[self.seconds], rank[self.firsts], -self.values[:, 0], -self.relations))
-        return self._taken(order)
+        return self.take(order)
 
-    def _taken(self, rows: np.ndarray) -> Verdicts:
+    def take(self, rows: np.ndarray) -> Verdicts:
+        """The verdicts at positions ``rows``, in that order."""
         return Verdicts(
             self.ids, self.firsts[rows], self.seconds[rows], self.relations[rows], self.values[rows], self.names
         )
@@ -88,7 +89,7 @@ class Verdicts(Sequence[PairVerdict]):
     def __getitem__(self, k: slice) -> Verdicts: ...
     def __getitem__(self, k: int | slice) -> PairVerdict | Verdicts:
         if isinstance(k, slice):
-            return self._taken(np.arange(len(self))[k])
+            return self.take(np.arange(len(self))[k])
         values = self.values[k].tolist()
         return PairVerdict(
             self.ids[int(self.firsts[k])],

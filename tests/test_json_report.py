@@ -14,10 +14,11 @@ leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) 
 values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3))
 
 
-@given(st.dictionaries(st.text(), values, max_size=5), st.lists(values, max_size=4))
-def test_chunks_are_json_dumps(report, lazy):
-    expected = json.dumps({**report, "lazy": lazy}, ensure_ascii=False, indent=2) + "\n"
-    assert "".join(chunks({**report, "lazy": iter(lazy)})) == expected
+@given(st.dictionaries(st.text(), values, max_size=5), st.lists(values, max_size=4), st.lists(values, max_size=3))
+def test_chunks_are_json_dumps(report, lazy, nested):
+    expected = {**report, "lazy": lazy, "nested": [{"inner": nested, "n": 1}]}
+    streamed = {**report, "lazy": iter(lazy), "nested": iter([{"inner": iter(nested), "n": 1}])}
+    assert "".join(chunks(streamed)) == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"
     assert "".join(chunks({})) == json.dumps({}) + "\n"
 
 

@@ -14,30 +14,37 @@ def render(result: Any) -> str:
 
 def render_chunks(result: Any) -> Iterator[str]:
     """The report in pieces, for a result too large to hold as one string: its lists come from
-    ``to_dict(lazy=True)`` as iterators, written an item at a time. The same text as :func:`render`."""
+    ``to_dict_lazy()`` as iterators, written an item at a time. The same text as :func:`render`."""
     lazy = getattr(result, "to_dict_lazy", None)
     return chunks(lazy() if lazy else result.to_dict())
 
 
 def chunks(report: dict[str, Any]) -> Iterator[str]:
     """``json.dumps(report, ensure_ascii=False, indent=2)`` and a newline, in pieces; a value that
-    is an iterator (not a list) is written as a list, item by item."""
-    yield "{"
-    for n, (key, value) in enumerate(report.items()):
-        yield f"{',' if n else ''}\n  {_dumps(key)}: "
-        if isinstance(value, Iterator):
-            yield from _items(value)
-        else:
-            yield _dumps(value).replace("\n", "\n  ")
-    yield "\n}\n" if report else "}\n"
+    is an iterator (not a list), at any depth, is written as a list, item by item."""
+    yield from _encode(report, "\n")
+    yield "\n"
 
 
-def _items(values: Iterable[Any]) -> Iterator[str]:
+def _encode(value: Any, newline: str) -> Iterator[str]:
+    """``value`` as ``json.dumps(value, indent=2)`` would write it at the indentation that
+    ``newline`` (a newline and spaces) carries; containers holding an iterator are written
+    part by part, the others in one call."""
+    if isinstance(value, dict) and any(isinstance(v, (Iterator, dict)) for v in value.values()):
+        parts: Iterable[tuple[str, Any]] = ((f"{_dumps(k)}: ", v) for k, v in value.items())
+        brackets = "{}"
+    elif isinstance(value, Iterator):
+        parts, brackets = (("", v) for v in value), "[]"
+    else:
+        yield _dumps(value).replace("\n", newline)
+        return
+    inner = newline + "  "
     empty = True
-    for value in values:
-        yield ("[" if empty else ",") + "\n    " + _dumps(value).replace("\n", "\n    ")
+    for prefix, item in parts:
+        yield (brackets[0] if empty else ",") + inner + prefix
+        yield from _encode(item, inner)
         empty = False
-    yield "[]" if empty else "\n  ]"
+    yield brackets if empty else newline + brackets[1]
 
 
 def _dumps(value: Any) -> str:

@@ -20,8 +20,8 @@ def render_chunks(result: Any) -> Iterator[str]:
 
 
 def chunks(report: dict[str, Any]) -> Iterator[str]:
-    """``json.dumps(report, ensure_ascii=False, indent=2)`` and a newline, in pieces; a value that
-    is an iterator (not a list), at any depth, is written as a list, item by item."""
+    """``json.dumps(report, ensure_ascii=False, indent=2)`` and a newline, in pieces; an iterator
+    (not a list) held by a dictionary or by another iterator is written as a list, item by item."""
     yield from _encode(report, "\n")
     yield "\n"
 

@@ -90,12 +90,14 @@ def shingle_hash32(shingle: bytes) -> int:
 
 
 @cache
-def _powers(bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """P^k and P^-k modulo 2^32 for k < 2^bits."""
-    p = np.full(1 << bits, _P, dtype=np.uint32)
-    q = np.full(1 << bits, pow(_P, -1, 1 << 32), dtype=np.uint32)
+def powers(base: int, bits: int, dtype: type[np.unsignedinteger] = np.uint32) -> tuple[np.ndarray, np.ndarray]:
+    """base^k and base^-k modulo 2^(width of ``dtype``) for k < 2^bits (``base`` odd, hence
+    invertible): what polynomial hashes over prefix sums need."""
+    modulus = 1 << (8 * np.dtype(dtype).itemsize)
+    p = np.full(1 << bits, base, dtype=dtype)
+    q = np.full(1 << bits, pow(base, -1, modulus), dtype=dtype)
     p[0] = q[0] = 1
-    return np.cumprod(p, dtype=np.uint32), np.cumprod(q, dtype=np.uint32)
+    return np.cumprod(p, dtype=dtype), np.cumprod(q, dtype=dtype)
 
 
 def split_words(text: str) -> list[str]:
@@ -126,7 +128,7 @@ def shingle_signatures(texts: Sequence[str], settings: Settings = Settings()) ->
     begins = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=begins[1:])
     longest = int(np.diff(begins).max(initial=0))
-    p, q = _powers(max(longest, 1).bit_length())
+    p, q = powers(_P, max(longest, 1).bit_length())
     hashes = np.empty(int(begins[-1]) + len(texts), dtype=np.uint32)  # a shingle per word at most
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     shingle_hashes(

@@ -12,14 +12,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from dedup.align import Alignment, Sentences, align_sentences
 from dedup.corpus import UNIFORM, Corpus
-from dedup.fingerprint import word_text
+from dedup.fingerprint import powers, word_text
 from dedup.model import PairVerdict, Relation
 from dedup.normalise import Analysis
 
@@ -81,15 +80,6 @@ class Prepared:
 _BASE = 0x9E3779B97F4A7C15  # odd, hence invertible modulo 2^64, which the prefix sums rely on
 
 
-@cache
-def _powers64(bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """_BASE^k and _BASE^-k modulo 2^64 for k < 2^bits."""
-    p = np.full(1 << bits, _BASE, dtype=np.uint64)
-    q = np.full(1 << bits, pow(_BASE, -1, 1 << 64), dtype=np.uint64)
-    p[0] = q[0] = 1
-    return np.cumprod(p, dtype=np.uint64), np.cumprod(q, dtype=np.uint64)
-
-
 def hash64(words: Sequence[str], size: int) -> np.ndarray:
     """Sorted distinct 64-bit hashes of the strings ``" ".join(words[i : i + size])`` (one of all
     the words when there are fewer): set sizes and intersections as with the strings themselves.
@@ -125,7 +115,7 @@ def _window_hashes(codes: np.ndarray, ends: np.ndarray, size: int) -> np.ndarray
     count = max(len(ends) - size + 1, 1)
     begins = np.concatenate(([0], ends[: count - 1] + 1))
     ends = ends[min(size, len(ends)) - 1 :]
-    p, q = _powers64(len(codes).bit_length())
+    p, q = powers(_BASE, len(codes).bit_length(), np.uint64)
     prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
     np.cumsum((codes + np.uint64(1)) * q[: len(codes)], out=prefix[1:])
     hashes = np.sort(p[ends - 1] * (prefix[ends] - prefix[begins]))

@@ -34,7 +34,7 @@ def main() -> None:
     articles = read_paths([args.path]).articles
     with tempfile.TemporaryDirectory() as folder:
         profiled = pipeline.profile_batch(articles, Settings(), args.jobs, folder, silent, args.max_candidates or None)
-        candidates = profiled.index.candidate_keys()
+        candidates = profiled.candidates
         print(f"load average {os.getloadavg()[0]:.2f}; {len(articles):,} articles, {len(candidates):,} candidate pairs")
         wall, cpu = time.perf_counter(), time.process_time()
         ids = [a.id for a in articles]

@@ -208,9 +208,9 @@ def profiles(articles: Sequence[Article], settings: Settings, jobs: int, progres
 
 @dataclass(slots=True)
 class Profiled:
-    """A batch after the first stage: its band index, term rarity, and prepared data on disk."""
+    """A batch after the first stage: its candidate pairs, term rarity, and prepared data on disk."""
 
-    index: MemoryIndex
+    candidates: np.ndarray  # sorted pair keys (MemoryIndex.candidate_keys)
     corpus: Corpus
     spill: tuple[str, np.ndarray]  # SpillFile.close()
 
@@ -223,8 +223,8 @@ def profile_batch(
     progress: Progress,
     max_candidates: int | None = None,
 ) -> Profiled:
-    """Analyse every article (``jobs`` processes), index its bands and spill its prepared data
-    to a file in ``folder``. ``max_candidates``: see :class:`~dedup.index.MemoryIndex`."""
+    """Analyse every article (``jobs`` processes), spill its prepared data to a file in
+    ``folder``, and find the candidates. ``max_candidates``: see :class:`~dedup.index.MemoryIndex`."""
     df: Counter[str] = Counter()
     index = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
     spill = SpillFile(os.path.join(folder, "prepared"))
@@ -232,7 +232,7 @@ def profile_batch(
         df.update(p.terms)
         index.add_bands(doc, p.shingle_bands, p.salient_bands, p.salient)
         spill.append(p.prepared)
-    return Profiled(index, Corpus(df, len(articles)), spill.close())
+    return Profiled(index.candidate_keys(), Corpus(df, len(articles)), spill.close())
 
 
 def verify_candidates(
@@ -268,8 +268,6 @@ def scan_pairs(
     and the batch's term rarity they were judged with."""
     with tempfile.TemporaryDirectory(prefix="dedup-scan-") as folder:
         profiled = profile_batch(articles, settings, jobs, folder, progress, max_candidates)
-        candidates = profiled.index.candidate_keys()
-        profiled.index = MemoryIndex()  # its columns are no longer needed
         ids = [a.id for a in articles]
-        verdicts = verify_candidates(candidates, profiled.spill, profiled.corpus, ids, jobs, progress)
-    return verdicts, len(candidates), profiled.corpus
+        verdicts = verify_candidates(profiled.candidates, profiled.spill, profiled.corpus, ids, jobs, progress)
+    return verdicts, len(profiled.candidates), profiled.corpus

@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -50,34 +49,49 @@ class Alignment:
     coverage_b: float
     loose_coverage: float  # share of the shorter side's sentences with a loose match
     order: float  # Kendall tau of those matches' positions: 1 when one text follows the other
-    similarities: dict[tuple[int, int], float] = field(default_factory=dict, repr=False)
+    # Of every pair of sentences (left out of ==, which an array cannot answer with one bool).
+    similarities: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
 
 
 @dataclass(slots=True)
 class Sentences:
     """One text's sentences as alignment compares them, worked out once for every pair the text
-    is in (a scan puts an article in several)."""
+    is in (a scan puts an article in several).
+
+    Each sentence is a multiset of terms, held as (sentence, term, count) rows sorted by term, so
+    that numpy finds the terms every pair of sentences shares, for all pairs at once. Terms are
+    keyed by their ``hash``: both texts of a pair are worked out in one process, whose string
+    hashes agree."""
 
     stems: list[list[str]]  # content stems of each sentence
-    counts: list[Counter[str]]
-    totals: list[float]  # weighted size of each sentence
+    keys: np.ndarray  # the term of each row (its hash), sorted
+    rows: np.ndarray  # the sentence of each row
+    counts: np.ndarray  # how often the sentence holds the term
+    weights: np.ndarray  # the term's weight
+    totals: np.ndarray  # weighted size of each sentence
     total: float  # weighted size of the text
-    where: dict[str, set[int]]  # term -> the sentences holding it
 
     @classmethod
     def of(cls, stems: list[list[str]], weights: Mapping[str, float]) -> Sentences:
-        counts = [Counter(sentence) for sentence in stems]
-        where: dict[str, set[int]] = defaultdict(set)
-        for j, c in enumerate(counts):
-            for t in c:
-                where[t].add(j)
-        return cls(
-            stems,
-            counts,
-            [sum([n * weights[t] for t, n in c.items()]) for c in counts],
-            sum(map(weights.__getitem__, itertools.chain.from_iterable(stems))),
-            dict(where),
-        )
+        flat = list(itertools.chain.from_iterable(stems))
+        rows = np.repeat(np.arange(len(stems), dtype=np.int64), [len(s) for s in stems])
+        keys = np.fromiter(map(hash, flat), dtype=np.int64, count=len(flat))
+        w = np.fromiter(map(weights.__getitem__, flat), dtype=np.float64, count=len(flat))
+        totals = np.bincount(rows, weights=w, minlength=len(stems))
+        order = np.lexsort((rows, keys))
+        keys, rows, w = keys[order], rows[order], w[order]
+        first = _run_starts(keys, rows)
+        counts = np.diff(np.append(first, len(keys))).astype(np.float64)
+        return cls(stems, keys[first], rows[first], counts, w[first], totals, float(totals.sum()))
+
+
+def _run_starts(*columns: np.ndarray) -> np.ndarray:
+    """Where each run of equal rows starts in sorted columns."""
+    starts = np.zeros(len(columns[0]), dtype=bool)
+    starts[:1] = True
+    for c in columns:
+        starts[1:] |= c[1:] != c[:-1]
+    return np.flatnonzero(starts)
 
 
 def align(
@@ -91,21 +105,21 @@ def align(
     else:
         w = weight or (lambda _: 1.0)
         weights = {t: w(t) for t in {t for sentences in (stems_a, stems_b) for sentence in sentences for t in sentence}}
-    return align_sentences(Sentences.of(stems_a, weights), Sentences.of(stems_b, weights), weights)
+    return align_sentences(Sentences.of(stems_a, weights), Sentences.of(stems_b, weights))
 
 
-def align_sentences(a: Sentences, b: Sentences, weights: Mapping[str, float]) -> Alignment:
-    """:func:`align` on texts already worked out (``weights`` must be the ones they were with)."""
-    sims = _similarities(a, b, weights)
+def align_sentences(a: Sentences, b: Sentences) -> Alignment:
+    """:func:`align` on texts already worked out (with the same weights)."""
+    sims = _similarities(a, b)
 
     # Best pairs first; among equals, pairs that keep the original order first, then the earlier.
     # The key is the same with A and B swapped, and pairs it leaves tied share no sentence, so
     # align(b, a) is the mirror of align(a, b).
     # Pairs below every threshold below are never looked at: they are left out before sorting.
-    ranked = sorted(
-        ((k, s) for k, s in sims.items() if s >= _LOWEST),
-        key=lambda kv: (-kv[1], abs(kv[0][0] - kv[0][1]), kv[0][0] + kv[0][1]),
-    )
+    rows, cols = np.nonzero(sims >= _LOWEST)
+    found = sims[rows, cols]
+    order = np.lexsort((rows + cols, np.abs(rows - cols), -found))
+    ranked = list(zip(zip(rows[order].tolist(), cols[order].tolist(), strict=True), found[order].tolist(), strict=True))
     partner_a: dict[int, int] = {}
     partner_b: dict[int, int] = {}
     for (i, j), s in ranked:
@@ -132,7 +146,7 @@ def align_sentences(a: Sentences, b: Sentences, weights: Mapping[str, float]) ->
         p.b.sort()
     _mark_moved(pairs)
     # Coverage is measured on the confident pairs only (the fitted models were calibrated so).
-    coverage_a, coverage_b = _coverage(a, group_a, weights), _coverage(b, group_b, weights)
+    coverage_a, coverage_b = _coverage(a, group_a), _coverage(b, group_b)
     paraphrased = _paraphrases(ranked, pairs, group_a, group_b)
     for pair in paraphrased:
         group_a[pair.a[0]] = group_b[pair.b[0]] = pair
@@ -142,7 +156,7 @@ def align_sentences(a: Sentences, b: Sentences, weights: Mapping[str, float]) ->
         only_b=[j for j in range(len(b.stems)) if j not in group_b],
         coverage_a=coverage_a,
         coverage_b=coverage_b,
-        **_order(sims, len(a.stems), len(b.stems)),
+        **_order(sims),
         similarities=sims,
     )
 
@@ -174,74 +188,72 @@ def _paraphrases(
     return found
 
 
-def _order(sims: dict[tuple[int, int], float], na: int, nb: int) -> dict[str, float]:
+def _order(sims: np.ndarray) -> dict[str, float]:
     """How much of the shorter text loosely matches the other, and whether in the same order.
 
     A rewrite follows its source's narrative; independent reports of one event tell it in
     their own order. Texts of equal length are measured both ways and the better kept, so that
     the result does not depend on which one is A.
     """
-    loose = [(pair, s) for pair, s in sims.items() if s >= LOOSE_THRESHOLD]
+    na, nb = sims.shape
     if na == nb:
-        both = _loose_order(loose, True, na), _loose_order(loose, False, nb)
+        both = _loose_order(sims), _loose_order(sims.T)
         return max(both, key=lambda r: (r["loose_coverage"], r["order"]))
-    return _loose_order(loose, na < nb, min(na, nb))
+    return _loose_order(sims if na < nb else sims.T)
 
 
-def _loose_order(loose: list[tuple[tuple[int, int], float]], from_a: bool, shorter: int) -> dict[str, float]:
-    best: dict[int, tuple[float, int, int]] = {}  # sentence -> (similarity, -distance, -partner) of its best match
-    for (i, j), s in loose:
-        k, other = (i, j) if from_a else (j, i)
-        candidate = (s, -abs(k - other), -other)  # ties go to the nearest, then the earliest partner
-        if candidate > best.get(k, (0.0, 0, 0)):
-            best[k] = candidate
-    loose = len(best) / shorter if shorter else 0.0
-    keys = sorted(best)
+def _loose_order(sims: np.ndarray) -> dict[str, float]:
+    """:func:`_order` from the sentences of the rows: each with its best loose match, ties
+    going to the nearest, then the earliest partner."""
+    k, other = np.nonzero(sims >= LOOSE_THRESHOLD)
+    best = np.lexsort((other, np.abs(k - other), -sims[k, other], k))
+    k, other = k[best], other[best]
+    first = _run_starts(k)
+    keys, partners = k[first], other[first]
+    shorter = sims.shape[0]
+    loose = len(keys) / shorter if shorter else 0.0
     if len(keys) < 3:
         return {"loose_coverage": loose, "order": 0.0}
-    tau = _kendall_tau_b(keys, [-best[k][2] for k in keys])
+    tau = _kendall_tau_b(keys, partners)
     return {"loose_coverage": loose, "order": 0.0 if math.isnan(tau) else tau}
 
 
-def _kendall_tau_b(x: list[int], y: list[int]) -> float:
+def _kendall_tau_b(x: np.ndarray, y: np.ndarray) -> float:
     """Kendall's tau-b with the very arithmetic of ``scipy.stats.kendalltau`` (so the same
     value), without its per-call overhead, which cost a seventh of a scan."""
-    a, b = np.asarray(x), np.asarray(y)
-    i, j = np.triu_indices(len(a), 1)
-    sx, sy = np.sign(a[i] - a[j]), np.sign(b[i] - b[j])
-    total, x_ties, y_ties = len(i), int((sx == 0).sum()), int((sy == 0).sum())
+    # Signs of every difference, both ways round: each pair counts twice, the diagonal is 0.
+    sx, sy = np.sign(np.subtract.outer(x, x)), np.sign(np.subtract.outer(y, y))
+    n = len(x)
+    total = n * (n - 1) // 2
+    x_ties, y_ties = (int((sx == 0).sum()) - n) // 2, (int((sy == 0).sum()) - n) // 2
     if x_ties == total or y_ties == total:
         return math.nan
-    tau = int((sx * sy).sum()) / np.sqrt(total - x_ties) / np.sqrt(total - y_ties)
+    tau = int((sx * sy).sum()) // 2 / np.sqrt(total - x_ties) / np.sqrt(total - y_ties)
     return float(min(1.0, max(-1.0, tau)))
 
 
-def _similarities(a: Sentences, b: Sentences, weights: Mapping[str, float]) -> dict[tuple[int, int], float]:
-    """Weighted Dice (:func:`dedup.similarity.weighted_dice`, the same sums in the same order)
-    of every pair of sentences that share a term (the others are 0). A term's shares go straight
-    to the sentences of B that hold it rather than every term being looked up in every candidate."""
-    sims = {}
-    where_b, counts_b, totals_b = b.where, b.counts, b.totals
-    for i, stems in enumerate(a.stems):
-        if not stems:
-            continue
-        total_a = a.totals[i]
-        shares: dict[int, list[float]] = defaultdict(list)  # in the order of A's terms, as weighted_dice sums
-        for t, n in a.counts[i].items():
-            if t in where_b:
-                w = weights[t]
-                for j in where_b[t]:  # n == 1 mostly: then the share is w, no need to look
-                    shares[j].append(w if n == 1 else min(n, counts_b[j][t]) * w)
-        # The candidates in the order their union gives them, which breaks ties between equal
-        # pairs; built as before, stem by stem, repeats included (a merge may resize the set).
-        for j in set().union(*[where_b[s] for s in stems if s in where_b]):
-            total = total_a + totals_b[j]
-            sims[i, j] = 2 * sum(shares[j]) / total if total else 0.0
-    return sims
+def _similarities(a: Sentences, b: Sentences) -> np.ndarray:
+    """Weighted Dice (:func:`dedup.similarity.weighted_dice`) of every pair of sentences, 0 for
+    those that share no term: the shared features of each pair, summed by numpy. Sums of
+    corpus weights are exact (:class:`dedup.corpus.Corpus`), so in any order the same as
+    ``weighted_dice``'s."""
+    lo, hi = np.searchsorted(b.keys, a.keys, "left"), np.searchsorted(b.keys, a.keys, "right")
+    found = np.flatnonzero(hi > lo)
+    counts = (hi - lo)[found]
+    # Every (row of A, row of B) with one term: A's repeated, B's counted up from lo.
+    of_a = np.repeat(found, counts)
+    of_b = np.arange(len(of_a)) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo[found], counts)
+    na, nb = len(a.totals), len(b.totals)
+    share = np.minimum(a.counts[of_a], b.counts[of_b]) * a.weights[of_a]
+    shared = np.bincount(a.rows[of_a] * nb + b.rows[of_b], weights=share, minlength=na * nb)
+    totals = np.add.outer(a.totals, b.totals).ravel()
+    sims = np.zeros(na * nb)
+    np.divide(2 * shared, totals, out=sims, where=shared > 0)
+    return sims.reshape(na, nb)
 
 
-def _coverage(text: Sentences, aligned: dict[int, AlignedPair], weights: Mapping[str, float]) -> float:
-    covered = sum(map(weights.__getitem__, itertools.chain.from_iterable(text.stems[i] for i in aligned)))
+def _coverage(text: Sentences, aligned: dict[int, AlignedPair]) -> float:
+    covered = float(text.totals[list(aligned)].sum()) if aligned else 0.0
     return covered / text.total if text.total else 0.0
 
 

@@ -11,6 +11,9 @@ from dedup.normalise import Analysis
 # With fewer documents (a lone pair) every term gets the same weight; from three on, a term
 # shared by the whole batch (its topic) counts less than one only two articles share.
 MIN_DOCUMENTS = 3
+# Weights are rounded to multiples of 2^-QUANTUM: any sum of them (below 2^(53 - QUANTUM)) is then
+# exact, so the same in every order (numpy's, or a set's, which changes with the hash seed).
+QUANTUM = 32
 
 
 class Corpus:
@@ -60,7 +63,8 @@ class _Weights(dict[str, float]):
         c = self.corpus
         if not c.informative:  # not kept: the shared UNIFORM corpus would remember every word it saw
             return 1.0
-        w = self[stem] = math.log((c.documents + 1) / (c.df.get(stem, 0) + 1)) + 1.0
+        idf = math.log((c.documents + 1) / (c.df.get(stem, 0) + 1)) + 1.0
+        w = self[stem] = round(idf * 2**QUANTUM) / 2**QUANTUM
         return w
 
 

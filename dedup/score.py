@@ -223,7 +223,7 @@ def _judged(
     wa, wb = wa or _Weighed.of(a, corpus), wb or _Weighed.of(b, corpus)
     shared = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - shared
-    alignment = align_sentences(wa.sentences, wb.sentences, corpus.weights)
+    alignment = align_sentences(wa.sentences, wb.sentences)
     scores: dict[str, float | None] = {
         # Two texts without a single word are the same text once normalised: exact.
         "jaccard": shared / union if union else 1.0,

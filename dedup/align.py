@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from dedup.hashes import term_keys
 from dedup.model import Span
 from dedup.normalise import Token
 from dedup.similarity import Weight
@@ -49,8 +50,9 @@ class Alignment:
     coverage_b: float
     loose_coverage: float  # share of the shorter side's sentences with a loose match
     order: float  # Kendall tau of those matches' positions: 1 when one text follows the other
-    # Of every pair of sentences (left out of ==, which an array cannot answer with one bool).
-    similarities: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
+    # (sentence of A, sentence of B) -> similarity, for the pairs alignment looked at (the others
+    # are below every threshold it uses).
+    similarities: dict[tuple[int, int], float] = field(default_factory=dict, repr=False)
 
 
 @dataclass(slots=True)
@@ -58,12 +60,10 @@ class Sentences:
     """One text's sentences as alignment compares them, worked out once for every pair the text
     is in (a scan puts an article in several).
 
-    Each sentence is a multiset of terms, held as (sentence, term, count) rows sorted by term, so
-    that numpy finds the terms every pair of sentences shares, for all pairs at once. Terms are
-    keyed by their ``hash``: both texts of a pair are worked out in one process, whose string
-    hashes agree."""
+    Each sentence is a multiset of terms, held as (sentence, term, count) rows sorted by term
+    (its stable hash, :func:`dedup.hashes.term_keys`), so that numpy finds the terms every pair
+    of sentences shares, for all pairs at once."""
 
-    stems: list[list[str]]  # content stems of each sentence
     keys: np.ndarray  # the term of each row (its hash), sorted
     rows: np.ndarray  # the sentence of each row
     counts: np.ndarray  # how often the sentence holds the term
@@ -74,15 +74,15 @@ class Sentences:
     @classmethod
     def of(cls, stems: list[list[str]], weights: Mapping[str, float]) -> Sentences:
         flat = list(itertools.chain.from_iterable(stems))
-        rows = np.repeat(np.arange(len(stems), dtype=np.int64), [len(s) for s in stems])
-        keys = np.fromiter(map(hash, flat), dtype=np.int64, count=len(flat))
+        rows = np.repeat(np.arange(len(stems), dtype=np.int32), [len(s) for s in stems])
+        keys = term_keys(flat)
         w = np.fromiter(map(weights.__getitem__, flat), dtype=np.float64, count=len(flat))
         totals = np.bincount(rows, weights=w, minlength=len(stems))
         order = np.lexsort((rows, keys))
         keys, rows, w = keys[order], rows[order], w[order]
         first = _run_starts(keys, rows)
-        counts = np.diff(np.append(first, len(keys))).astype(np.float64)
-        return cls(stems, keys[first], rows[first], counts, w[first], totals, float(totals.sum()))
+        counts = np.diff(np.append(first, len(keys))).astype(np.int32)
+        return cls(keys[first], rows[first], counts, w[first], totals, float(totals.sum()))
 
 
 def _run_starts(*columns: np.ndarray) -> np.ndarray:
@@ -110,16 +110,18 @@ def align(
 
 def align_sentences(a: Sentences, b: Sentences) -> Alignment:
     """:func:`align` on texts already worked out (with the same weights)."""
-    sims = _similarities(a, b)
+    na, nb = len(a.totals), len(b.totals)
+    rows, cols, values = _similarities(a, b)
 
     # Best pairs first; among equals, pairs that keep the original order first, then the earlier.
     # The key is the same with A and B swapped, and pairs it leaves tied share no sentence, so
     # align(b, a) is the mirror of align(a, b).
     # Pairs below every threshold below are never looked at: they are left out before sorting.
-    rows, cols = np.nonzero(sims >= _LOWEST)
-    found = sims[rows, cols]
-    order = np.lexsort((rows + cols, np.abs(rows - cols), -found))
-    ranked = list(zip(zip(rows[order].tolist(), cols[order].tolist(), strict=True), found[order].tolist(), strict=True))
+    kept = values >= _LOWEST
+    r, c, v = rows[kept], cols[kept], values[kept]
+    order = np.lexsort((r + c, np.abs(r - c), -v))
+    ranked = list(zip(zip(r[order].tolist(), c[order].tolist(), strict=True), v[order].tolist(), strict=True))
+    sims = dict(ranked)
     partner_a: dict[int, int] = {}
     partner_b: dict[int, int] = {}
     for (i, j), s in ranked:
@@ -152,11 +154,11 @@ def align_sentences(a: Sentences, b: Sentences) -> Alignment:
         group_a[pair.a[0]] = group_b[pair.b[0]] = pair
     return Alignment(
         pairs=sorted(pairs + paraphrased, key=lambda p: min(p.a)),
-        only_a=[i for i in range(len(a.stems)) if i not in group_a],
-        only_b=[j for j in range(len(b.stems)) if j not in group_b],
+        only_a=[i for i in range(na) if i not in group_a],
+        only_b=[j for j in range(nb) if j not in group_b],
         coverage_a=coverage_a,
         coverage_b=coverage_b,
-        **_order(sims),
+        **_order(rows, cols, values, na, nb),
         similarities=sims,
     )
 
@@ -188,29 +190,29 @@ def _paraphrases(
     return found
 
 
-def _order(sims: np.ndarray) -> dict[str, float]:
-    """How much of the shorter text loosely matches the other, and whether in the same order.
+def _order(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, na: int, nb: int) -> dict[str, float]:
+    """How much of the shorter text loosely matches the other, and whether in the same order
+    (from the similarities of the pairs of sentences that share a term).
 
     A rewrite follows its source's narrative; independent reports of one event tell it in
     their own order. Texts of equal length are measured both ways and the better kept, so that
     the result does not depend on which one is A.
     """
-    na, nb = sims.shape
+    loose = values >= LOOSE_THRESHOLD
+    r, c, v = rows[loose], cols[loose], values[loose]
     if na == nb:
-        both = _loose_order(sims), _loose_order(sims.T)
-        return max(both, key=lambda r: (r["loose_coverage"], r["order"]))
-    return _loose_order(sims if na < nb else sims.T)
+        both = _loose_order(r, c, v, na), _loose_order(c, r, v, nb)
+        return max(both, key=lambda result: (result["loose_coverage"], result["order"]))
+    return _loose_order(r, c, v, na) if na < nb else _loose_order(c, r, v, nb)
 
 
-def _loose_order(sims: np.ndarray) -> dict[str, float]:
-    """:func:`_order` from the sentences of the rows: each with its best loose match, ties
-    going to the nearest, then the earliest partner."""
-    k, other = np.nonzero(sims >= LOOSE_THRESHOLD)
-    best = np.lexsort((other, np.abs(k - other), -sims[k, other], k))
+def _loose_order(k: np.ndarray, other: np.ndarray, values: np.ndarray, shorter: int) -> dict[str, float]:
+    """:func:`_order` from the sentences ``k`` of the shorter text: each with its best loose
+    match, ties going to the nearest, then the earliest partner."""
+    best = np.lexsort((other, np.abs(k - other), -values, k))
     k, other = k[best], other[best]
     first = _run_starts(k)
     keys, partners = k[first], other[first]
-    shorter = sims.shape[0]
     loose = len(keys) / shorter if shorter else 0.0
     if len(keys) < 3:
         return {"loose_coverage": loose, "order": 0.0}
@@ -232,24 +234,26 @@ def _kendall_tau_b(x: np.ndarray, y: np.ndarray) -> float:
     return float(min(1.0, max(-1.0, tau)))
 
 
-def _similarities(a: Sentences, b: Sentences) -> np.ndarray:
-    """Weighted Dice (:func:`dedup.similarity.weighted_dice`) of every pair of sentences, 0 for
-    those that share no term: the shared features of each pair, summed by numpy. Sums of
-    corpus weights are exact (:class:`dedup.corpus.Corpus`), so in any order the same as
-    ``weighted_dice``'s."""
+def _similarities(a: Sentences, b: Sentences) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted Dice (:func:`dedup.similarity.weighted_dice`) of every pair of sentences that
+    share a term, as (sentence of A, sentence of B, similarity), by A's then B's sentence: the
+    terms both hold, summed by numpy. Sums of corpus weights are exact (:class:`~dedup.corpus.
+    Corpus`), so in any order the same as ``weighted_dice``'s."""
     lo, hi = np.searchsorted(b.keys, a.keys, "left"), np.searchsorted(b.keys, a.keys, "right")
     found = np.flatnonzero(hi > lo)
     counts = (hi - lo)[found]
     # Every (row of A, row of B) with one term: A's repeated, B's counted up from lo.
     of_a = np.repeat(found, counts)
     of_b = np.arange(len(of_a)) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo[found], counts)
-    na, nb = len(a.totals), len(b.totals)
     share = np.minimum(a.counts[of_a], b.counts[of_b]) * a.weights[of_a]
-    shared = np.bincount(a.rows[of_a] * nb + b.rows[of_b], weights=share, minlength=na * nb)
-    totals = np.add.outer(a.totals, b.totals).ravel()
-    sims = np.zeros(na * nb)
-    np.divide(2 * shared, totals, out=sims, where=shared > 0)
-    return sims.reshape(na, nb)
+    pair = a.rows[of_a].astype(np.int64) * len(b.totals) + b.rows[of_b]
+    order = np.argsort(pair, kind="stable")
+    pair, share = pair[order], share[order]
+    starts = _run_starts(pair)
+    shared = np.add.reduceat(share, starts) if len(starts) else share
+    rows, cols = np.divmod(pair[starts], len(b.totals))
+    totals = a.totals[rows] + b.totals[cols]
+    return rows, cols, np.divide(2 * shared, totals, out=np.zeros_like(shared), where=totals > 0)
 
 
 def _coverage(text: Sentences, aligned: dict[int, AlignedPair]) -> float:

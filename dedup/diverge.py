@@ -152,7 +152,7 @@ def _aligned(alignment: Alignment | None) -> set[tuple[int, int]]:
     if alignment is None:
         return set()
     sims = alignment.similarities
-    return {(i, j) for p in alignment.pairs for i in p.a for j in p.b if sims[i, j] >= FACING}
+    return {(i, j) for p in alignment.pairs for i in p.a for j in p.b if sims.get((i, j), 0.0) >= FACING}
 
 
 def _unique(facts: list[Fact]) -> list[Fact]:

@@ -6,8 +6,11 @@
 2. The parent counts the terms as chunks arrive, appends the prepared data to a temporary
    file (a Python object of it is ~6 times larger, too large to hold a million of in memory)
    and finds the candidate pairs.
-3. Candidate pairs are verified in chunks by processes that read the prepared data back from
-   that file by offset.
+3. Once the batch's term rarity is known, every article in a candidate pair is weighed with
+   it (:class:`~dedup.score.Weighed`: arrays, quick to load) into a second file, so that what
+   depends on one article is worked out once, not once per pair.
+4. Candidate pairs are verified in chunks by processes that read the weighed articles back
+   from that file by offset.
 
 Chunks go out and come back in order and every number is computed the same way whatever
 process computes it, so the result does not depend on the number of processes.
@@ -33,7 +36,7 @@ from dedup.fingerprint import Settings, fingerprints
 from dedup.index import MemoryIndex, key_pairs, salient_sketch
 from dedup.model import Article
 from dedup.normalise import analyse
-from dedup.score import Prepared, Verifier, prepare
+from dedup.score import prepare, related, weigh
 from dedup.verdicts import Verdicts
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -94,45 +97,54 @@ def profile_articles(articles: Sequence[Article], settings: Settings) -> list[Pr
 
 
 class _Spill:
-    """Prepared articles in a file, read back by number; verification workers each open it.
-    The most recently used stay loaded, the same objects, which the Verifier's memo needs."""
+    """Pickled objects in a file, read back by number; each worker opens it. The most recently
+    used stay loaded: a scan's pairs come sorted by their first article."""
+
+    KEEP = 2048
 
     def __init__(self, path: str, offsets: np.ndarray) -> None:
         self.path, self.offsets = path, offsets
         self._fd = os.open(path, os.O_RDONLY)
-        self._kept: dict[int, Prepared] = {}
+        self._kept: dict[int, Any] = {}
 
-    def __getitem__(self, doc: int) -> Prepared:
-        prepared = self._kept.pop(doc, None)
-        if prepared is None:
+    def __getitem__(self, doc: int) -> Any:
+        found = self._kept.pop(doc, None)
+        if found is None:
             start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
-            prepared = pickle.loads(os.pread(self._fd, end - start, start))
-            if len(self._kept) >= Verifier.KEEP:
+            found = pickle.loads(os.pread(self._fd, end - start, start))
+            if len(self._kept) >= self.KEEP:
                 del self._kept[next(iter(self._kept))]  # the least recently used
-        self._kept[doc] = prepared
-        return prepared
+        self._kept[doc] = found
+        return found
 
     def close(self) -> None:
         os.close(self._fd)
 
 
-# What verification workers share, set by _start_verifier in each of them.
-_shared: tuple[_Spill, Verifier] | None = None
+# What workers share, set by _start in each of them: a spill file, and the corpus to weigh with.
+_shared: tuple[_Spill, Corpus | None] | None = None
 
 
-def _start_verifier(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None) -> None:
+def _start(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None) -> None:
     global _shared
     if _shared is not None:
         _shared[0].close()
-    _shared = None if spill is None or corpus is None else (_Spill(*spill), Verifier(corpus))
+    _shared = None if spill is None else (_Spill(*spill), corpus)
+
+
+def _weigh_articles(docs: np.ndarray) -> list[bytes]:
+    """Prepared articles (by number) weighed with the corpus, pickled."""
+    assert _shared is not None
+    spill, corpus = _shared
+    return [pickle.dumps(weigh(spill[doc], corpus), protocol=pickle.HIGHEST_PROTOCOL) for doc in docs.tolist()]
 
 
 def _verify_pairs(keys: np.ndarray) -> Verdicts:
-    """Verdicts of candidate pairs (:func:`~dedup.index.pair_keys`) at ``related`` or above
-    (the unrelated ones are not reported)."""
+    """Verdicts of candidate pairs (:func:`~dedup.index.pair_keys`) of weighed articles at
+    ``related`` or above (the unrelated ones are not reported)."""
     assert _shared is not None
-    prepared, verifier = _shared
-    verdicts = ((i, j, verifier.related(prepared[i], prepared[j])) for i, j in key_pairs(keys))
+    weighed = _shared[0]
+    verdicts = ((i, j, related(weighed[i], weighed[j])) for i, j in key_pairs(keys))
     return Verdicts.pack((), [(i, j, v) for i, j, v in verdicts if v is not None])
 
 
@@ -180,8 +192,8 @@ def _report(progress: Progress, stage: str, done: int, step: int, total: int) ->
 
 
 class SpillFile:
-    """Pickled :class:`~dedup.score.Prepared` articles appended to a file, numbered in order;
-    :meth:`close` gives what verification workers read them back with."""
+    """Pickled articles (:class:`~dedup.score.Prepared` or :class:`~dedup.score.Weighed`)
+    appended to a file, numbered in order; :meth:`close` gives what workers read them back with."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -191,6 +203,9 @@ class SpillFile:
     def append(self, prepared: bytes) -> None:
         self._file.write(prepared)
         self._offsets.append(self._offsets[-1] + len(prepared))
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
 
     def close(self) -> tuple[str, np.ndarray]:
         """The file and where each article's data starts (and the last ends)."""
@@ -248,13 +263,38 @@ def verify_candidates(
     parts: list[Verdicts] = []
     done = 0
     try:
+        weighed = _weigh_candidates(candidates, spill, corpus, jobs, progress)
         chunks = _chunks(candidates, PAIR_CHUNK)
-        for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start_verifier, (spill, corpus)):
+        for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start, (weighed,)):
             parts.append(verdicts)
             done = _report(progress, "verifying", done, size, len(candidates))
     finally:
-        _start_verifier(None)
+        _start(None)
     return Verdicts.concatenate(ids, parts)
+
+
+def _weigh_candidates(
+    candidates: np.ndarray, spill: tuple[str, np.ndarray], corpus: Corpus, jobs: int, progress: Progress
+) -> tuple[str, np.ndarray]:
+    """Every article of a candidate pair weighed with ``corpus``, in a spill file beside
+    ``spill`` (the others have no data there)."""
+    needed = np.zeros(len(spill[1]) - 1, dtype=bool)
+    needed[candidates >> 32] = needed[candidates & 0xFFFFFFFF] = True
+    docs = np.flatnonzero(needed)
+    out = SpillFile(spill[0] + ".weighed")
+    chunks = _chunks(docs, ARTICLE_CHUNK)
+    done = 0
+    for chunk, (size, weighed) in zip(
+        chunks, _mapped(_weigh_articles, chunks, jobs, _start, (spill, corpus)), strict=True
+    ):
+        for doc, data in zip(chunk.tolist(), weighed, strict=True):
+            while len(out) < doc:
+                out.append(b"")
+            out.append(data)
+        done = _report(progress, "weighing", done, size, len(docs))
+    while len(out) < len(needed):
+        out.append(b"")
+    return out.close()
 
 
 def scan_pairs(

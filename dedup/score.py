@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +17,8 @@ from rapidfuzz import fuzz
 
 from dedup.align import Alignment, Sentences, align_sentences
 from dedup.corpus import UNIFORM, Corpus
-from dedup.fingerprint import powers, word_text
+from dedup.fingerprint import word_text
+from dedup.hashes import hash64, shingle_hash64, term_keys
 from dedup.model import PairVerdict, Relation
 from dedup.normalise import Analysis
 
@@ -77,51 +77,6 @@ class Prepared:
     sentences: list[list[str]]  # content stems of each sentence, what alignment compares
 
 
-_BASE = 0x9E3779B97F4A7C15  # odd, hence invertible modulo 2^64, which the prefix sums rely on
-
-
-def hash64(words: Sequence[str], size: int) -> np.ndarray:
-    """Sorted distinct 64-bit hashes of the strings ``" ".join(words[i : i + size])`` (one of all
-    the words when there are fewer): set sizes and intersections as with the strings themselves.
-
-    A string hashes as the polynomial of its code points (plus one, so that none is zero) in an
-    odd base modulo 2^64; with ``prefix[k] = sum(c[j] * B^-j, j < k)`` over the joined text,
-    characters ``[s, e)`` hash to ``B^(e-1) * (prefix[e] - prefix[s])``, so numpy hashes every
-    window at once without building its string (per string, BLAKE2b took 1.5 µs). Equal strings
-    always hash alike; two distinct ones collide by chance at odds of about 1 in 2^64, though
-    not with cryptographic strength (never needed: a collision only moves a score slightly)."""
-    if not words:
-        return np.empty(0, dtype=np.uint64)
-    ends = np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1) - 1
-    return _window_hashes(_code_points(" ".join(words)), ends, size)
-
-
-def shingle_hash64(text: str, size: int) -> np.ndarray:
-    """``hash64(split_words(text), size)`` without splitting: the words of a space-joined text
-    end at its spaces."""
-    if not text:
-        return np.empty(0, dtype=np.uint64)
-    codes = _code_points(text)
-    return _window_hashes(codes, np.append(np.flatnonzero(codes == ord(" ")), len(codes)), size)
-
-
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-
-
-def _window_hashes(codes: np.ndarray, ends: np.ndarray, size: int) -> np.ndarray:
-    """hash64 of the windows of ``size`` words of a text whose words, one space apart, end at
-    ``ends``."""
-    count = max(len(ends) - size + 1, 1)
-    begins = np.concatenate(([0], ends[: count - 1] + 1))
-    ends = ends[min(size, len(ends)) - 1 :]
-    p, q = powers(_BASE, len(codes).bit_length(), np.uint64)
-    prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.cumsum((codes + np.uint64(1)) * q[: len(codes)], out=prefix[1:])
-    hashes = np.sort(p[ends - 1] * (prefix[ends] - prefix[begins]))
-    return hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))]  # twice as fast as np.unique here
-
-
 def fact_terms(analysis: Analysis) -> set[str]:
     """Names and numbers, the cheap stand-ins for facts that verification compares (shared with
     the analysis: not to be changed)."""
@@ -164,41 +119,80 @@ def _containment(a: np.ndarray, b: np.ndarray, shared: int | None = None) -> flo
     return shared / min(len(a), len(b)) if shared else 0.0
 
 
-# Sets of strings iterate in an order that changes with each interpreter's hash seed; fsum
-# makes their weighted sums exact, so a verdict never depends on the process computing it.
+@dataclass(slots=True)
+class Terms:
+    """Weighted terms as arrays: each term's stable hash (sorted) and weight."""
 
+    keys: np.ndarray
+    weights: np.ndarray
 
-def _weighted_jaccard(a: set[str], b: set[str], corpus: Corpus) -> float:
-    w = corpus.weights.__getitem__
-    union = math.fsum(map(w, a | b))
-    return math.fsum(map(w, a & b)) / union if union else 0.0
+    @classmethod
+    def of(cls, counts: dict[str, int] | set[str], weights: dict[str, float]) -> Terms:
+        """The terms with their weight times their count (once each, for a set)."""
+        terms = list(counts)
+        w = np.fromiter(map(weights.__getitem__, terms), dtype=np.float64, count=len(terms))
+        if isinstance(counts, dict):
+            w *= np.fromiter(counts.values(), dtype=np.float64, count=len(terms))
+        keys = term_keys(terms)
+        order = np.argsort(keys)
+        return cls(keys[order], w[order])
 
-
-def _weighted_containment(a: set[str], b: set[str], corpus: Corpus) -> float:
-    """How much of the lighter set (by weight) the other holds."""
-    w = corpus.weights.__getitem__
-    wa, wb = math.fsum(map(w, a)), math.fsum(map(w, b))
-    lighter = min(wa, wb)
-    return math.fsum(map(w, a & b)) / lighter if lighter else 0.0
-
-
-def _cosine(a: Counter[str], b: Counter[str], norm_a: float, norm_b: float, weights: dict[str, float]) -> float:
-    dot = sum([n * b[t] * weights[t] ** 2 for t, n in a.items() if t in b])
-    return dot / (norm_a * norm_b) if norm_a and norm_b else 0.0
+    def shared(self, other: Terms) -> tuple[np.ndarray, np.ndarray]:
+        """The positions, here and in ``other``, of the terms both hold."""
+        at = np.searchsorted(other.keys, self.keys)
+        at[at == len(other.keys)] = 0
+        here = np.flatnonzero(other.keys[at] == self.keys) if len(other.keys) else at[:0]
+        return here, at[here]
 
 
 @dataclass(slots=True)
-class _Weighed:
-    """What verification works out from one article and the corpus's weights, once for all the
-    pairs the article is in."""
+class Weighed:
+    """What verification compares of one article under one corpus's weights, all arrays and
+    plain values: worked out once for every pair the article is in, cheap to store and load
+    (a scan spills it to disk and reads it back in another process)."""
 
+    id: str
+    date: str | None
+    shingles: np.ndarray
+    phrases: np.ndarray
+    tf: Terms  # content stems, weight times count
+    norm: float  # length of the tf vector (cosine)
+    facts: Terms
+    fact_weight: float  # the facts' total weight
     sentences: Sentences
-    norm: float  # length of the weighted term vector (cosine)
+    words: str  # what the edit-distance score compares
 
-    @classmethod
-    def of(cls, p: Prepared, corpus: Corpus) -> _Weighed:
-        w = corpus.weights
-        return cls(Sentences.of(p.sentences, w), math.sqrt(sum([(n * w[t]) ** 2 for t, n in p.tf.items()])))
+
+def weigh(p: Prepared, corpus: Corpus = UNIFORM) -> Weighed:
+    w = corpus.weights
+    tf, facts = Terms.of(p.tf, w), Terms.of(p.facts, w)
+    return Weighed(
+        p.id,
+        p.date,
+        p.shingles,
+        p.phrases,
+        tf,
+        float(np.sqrt(np.dot(tf.weights, tf.weights))),
+        facts,
+        float(facts.weights.sum()),  # exact: weights are multiples of 2^-32 (Corpus)
+        Sentences.of(p.sentences, w),
+        p.words,
+    )
+
+
+def _weighted_facts(a: Weighed, b: Weighed) -> tuple[float, float]:
+    """Weighted Jaccard of the two fact sets, and how much of the lighter one the other holds
+    (sums of corpus weights are exact, so in any order the same)."""
+    shared = float(a.facts.weights[a.facts.shared(b.facts)[0]].sum())
+    union = a.fact_weight + b.fact_weight - shared
+    lighter = min(a.fact_weight, b.fact_weight)
+    return (shared / union if union else 0.0), (shared / lighter if lighter else 0.0)
+
+
+def _cosine(a: Weighed, b: Weighed) -> float:
+    here, there = a.tf.shared(b.tf)
+    dot = float(np.dot(a.tf.weights[here], b.tf.weights[there]))
+    return dot / (a.norm * b.norm) if a.norm and b.norm else 0.0
 
 
 def _days_apart(a: str | None, b: str | None) -> int | None:
@@ -210,20 +204,19 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
 
 def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[str, float | None], Alignment]:
     """Every score behind a verdict, named as they appear in reports."""
-    scores, alignment = _judged(a, b, corpus)
-    scores["fuzzy"] = _fuzzy(a, b)
+    wa, wb = weigh(a, corpus), weigh(b, corpus)
+    scores, alignment = _judged(wa, wb)
+    scores["fuzzy"] = _fuzzy(wa, wb)
     return scores, alignment
 
 
-def _judged(
-    a: Prepared, b: Prepared, corpus: Corpus, wa: _Weighed | None = None, wb: _Weighed | None = None
-) -> tuple[dict[str, float | None], Alignment]:
+def _judged(a: Weighed, b: Weighed) -> tuple[dict[str, float | None], Alignment]:
     """The scores the relation is judged on; "fuzzy" (edit distance over the whole texts, a
     fifth of the time) is only shown, so it is left None here, in its place among the keys."""
-    wa, wb = wa or _Weighed.of(a, corpus), wb or _Weighed.of(b, corpus)
     shared = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - shared
-    alignment = align_sentences(wa.sentences, wb.sentences)
+    alignment = align_sentences(a.sentences, b.sentences)
+    facts, fact_containment = _weighted_facts(a, b)
     scores: dict[str, float | None] = {
         # Two texts without a single word are the same text once normalised: exact.
         "jaccard": shared / union if union else 1.0,
@@ -233,15 +226,15 @@ def _judged(
         "coverage": max(alignment.coverage_a, alignment.coverage_b),
         "loose_coverage": alignment.loose_coverage,
         "order": max(0.0, alignment.order),
-        "cosine": _cosine(a.tf, b.tf, wa.norm, wb.norm, corpus.weights),
-        "facts": _weighted_jaccard(a.facts, b.facts, corpus),
-        "fact_containment": _weighted_containment(a.facts, b.facts, corpus),
+        "cosine": _cosine(a, b),
+        "facts": facts,
+        "fact_containment": fact_containment,
         "date_gap_days": _days_apart(a.date, b.date),
     }
     return scores, alignment
 
 
-def _fuzzy(a: Prepared, b: Prepared) -> float:
+def _fuzzy(a: Weighed, b: Weighed) -> float:
     return fuzz.ratio(a.words, b.words) / 100
 
 
@@ -285,35 +278,12 @@ def verify(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict:
     return assess(a, b, corpus)[0]
 
 
-class Verifier:
-    """Verdicts on many pairs judged with one corpus (which must not change meanwhile): the
-    verdicts of :func:`verify`, with what depends on one article worked out once for the pairs
-    it is in (kept for the most recently seen articles)."""
-
-    # Articles kept (about 50 kB each): a scan's candidates come sorted by their first article, so
-    # at 10,000 articles this works out one article every three pairs (1,024: every two).
-    KEEP = 2048
-
-    def __init__(self, corpus: Corpus = UNIFORM) -> None:
-        self.corpus = corpus
-        # id(article) -> (article, what was worked out); holding the article keeps the id its own
-        self._weighed: dict[int, tuple[Prepared, _Weighed]] = {}
-
-    def _weigh(self, p: Prepared) -> _Weighed:
-        kept = self._weighed.pop(id(p), None)
-        if kept is None:
-            kept = (p, _Weighed.of(p, self.corpus))
-            if len(self._weighed) >= self.KEEP:
-                del self._weighed[next(iter(self._weighed))]  # the least recently used
-        self._weighed[id(p)] = kept
-        return kept[1]
-
-    def related(self, a: Prepared, b: Prepared) -> PairVerdict | None:
-        """The verdict when the pair is at least related (what scans and checks report), else
-        None, without the edit-distance score, which no relation depends on, for the others."""
-        scores, _ = _judged(a, b, self.corpus, self._weigh(a), self._weigh(b))
-        found = relation(scores)
-        if found < Relation.RELATED:
-            return None
-        scores["fuzzy"] = _fuzzy(a, b)
-        return PairVerdict(a.id, b.id, found, graded(scores), scores)
+def related(a: Weighed, b: Weighed) -> PairVerdict | None:
+    """The verdict when the pair is at least related (what scans and checks report), else None,
+    without the edit-distance score, which no relation depends on, for the others."""
+    scores, _ = _judged(a, b)
+    found = relation(scores)
+    if found < Relation.RELATED:
+        return None
+    scores["fuzzy"] = _fuzzy(a, b)
+    return PairVerdict(a.id, b.id, found, graded(scores), scores)

@@ -1,4 +1,4 @@
-"""score.hash64 stands in for sets of strings: its sets must have the sizes and intersections
+"""hashes.hash64 stands in for sets of strings: its sets must have the sizes and intersections
 the strings have (what jaccard, containment and phrases are computed from)."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup.fingerprint import shingle_list, split_words, word_text
+from dedup.hashes import hash64, shingle_hash64
 from dedup.normalise import analyse
 from dedup.read import read_paths
-from dedup.score import hash64, prepare, shingle_hash64
+from dedup.score import prepare
 from tests.conftest import DATA
 
 

@@ -3,8 +3,8 @@
     python bench/verify_speed.py /tmp/s3/c10k.jsonl [--jobs 2]
 
 Articles are profiled and candidates found as ``dedup scan`` does (``--jobs`` processes), then
-every candidate pair is verified by ``pipeline.verify_candidates`` in this process (``jobs=1``),
-chunk by chunk as a scan's worker does.
+every candidate pair is verified by ``pipeline.verify_candidates`` in this process (``jobs=1``):
+its articles weighed once, then the pairs chunk by chunk, as a scan's workers do.
 """
 
 from __future__ import annotations

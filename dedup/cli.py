@@ -525,7 +525,7 @@ def _progress(count: int | None) -> Iterator[Callable[[str, int, int | None], No
                     return
                 shown.enter_context(bar)
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                tasks[stage] = bar.add_task(stage, total=total, completed=done)
             if done == total or done % 100 == 0:
                 bar.update(tasks[stage], completed=done, total=total)
 

@@ -207,7 +207,12 @@ class SpillFile:
         return self.path, np.asarray(self._offsets, dtype=np.int64)
 
 
-def profiles(
+def profiles(articles: Iterable[Article], settings: Settings, jobs: int, progress: Progress) -> Iterator[Profile]:
+    """The profile of each article, in order, made by ``jobs`` processes."""
+    return (profile for _, profile in _profiled(articles, settings, jobs, progress))
+
+
+def _profiled(
     articles: Iterable[Article], settings: Settings, jobs: int, progress: Progress
 ) -> Iterator[tuple[Article, Profile]]:
     """Each article with its profile, in order, made by ``jobs`` processes; ``articles`` is read as
@@ -248,7 +253,7 @@ def profile_batch(
     index = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
     spill = SpillFile(os.path.join(folder, "prepared"))
     infos: list[ArticleInfo] = []
-    for doc, (article, p) in enumerate(profiles(articles, settings, jobs, progress)):
+    for doc, (article, p) in enumerate(_profiled(articles, settings, jobs, progress)):
         infos.append(article.info())
         df.update(p.terms)
         index.add_bands(doc, p.shingle_bands, p.salient_bands, p.salient)

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +22,9 @@ from dedup.diverge import Divergences, diverge
 from dedup.facts import extract_facts
 from dedup.fingerprint import Settings
 from dedup.index import MAX_CANDIDATES
-from dedup.model import Article, Cluster, PairVerdict, Problem, Relation, Span
+from dedup.model import Article, ArticleInfo, Cluster, PairVerdict, Problem, Relation, Span
 from dedup.normalise import Analysis, Token, analyse, silent
-from dedup.pipeline import default_jobs, scan_pairs
+from dedup.pipeline import Progress, default_jobs, scan_pairs
 from dedup.score import assess, prepare, verify
 
 __all__ = [
@@ -43,12 +43,11 @@ __all__ = [
 
 SCHEMA_VERSION = "1.0"
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
 
 @dataclass(slots=True)
 class ScanResult:
-    articles: list[Article]
+    # The Articles a scan was given as a sequence; given a stream, each one's ArticleInfo (no text).
+    articles: Sequence[ArticleInfo]
     pairs: Sequence[PairVerdict]  # strongest first (a Verdicts from scan)
     clusters: list[Cluster]
     min_relation: Relation
@@ -92,7 +91,7 @@ def _listed(value: Any) -> Any:
 
 
 def scan(
-    articles: Sequence[Article],
+    articles: Iterable[Article],
     *,
     min_relation: Relation = Relation.REWRITE,
     settings: Settings = Settings(),
@@ -106,14 +105,20 @@ def scan(
     they are at least ``related``. ``jobs`` processes share the work (default: one per CPU);
     the result is the same for any number. Only the pairs among the ``max_candidates``
     strongest candidates of one of their articles are verified (None: every candidate).
+
+    ``articles`` is read once. A sequence (a list) is kept in :attr:`ScanResult.articles` as
+    given; any other iterable (a generator, a :class:`~dedup.read.ArticleStream`) is a stream,
+    whose texts are freed as soon as they are analysed: the result then holds each article's
+    :class:`~dedup.model.ArticleInfo`, all that the text and JSON reports print. Its progress
+    has no total (``None``) while it is read.
     """
-    verdicts, candidates, corpus = scan_pairs(
+    verdicts, candidates, corpus, infos = scan_pairs(
         articles, settings, jobs or default_jobs(), progress or silent, max_candidates
     )
     pairs = verdicts.strongest_first()
-    order = [a.id for a in articles]
+    order = [a.id for a in infos]
     return ScanResult(
-        list(articles),
+        list(articles) if isinstance(articles, Sequence) else infos,
         pairs,
         union_clusters(pairs, min_relation, order),
         min_relation,

@@ -10,7 +10,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from dedup import __version__
 from dedup import config as configuration
@@ -27,7 +27,7 @@ from dedup.check import Add
 from dedup.index import MAX_CANDIDATES
 from dedup.model import Article, Problem, Relation
 from dedup.output import check_output_path, write_text
-from dedup.read import InputError, ReadResult, read_paths
+from dedup.read import ArticleStream, InputError, Note, ReadResult, read_paths
 from dedup.reports import github as github_report
 from dedup.reports import gitlab as gitlab_report
 from dedup.reports import html as html_report
@@ -260,16 +260,22 @@ def scan_command(
             raise _fail("--max-candidates does not apply to --engine spark, which verifies every candidate")
         result = _scan_spark(paths, relation, skip_bad)
     else:
-        read = _read(paths, skip_bad, "scan")
-        with _progress(len(read.articles)) as progress:
-            result = scan(
-                read.articles,
-                min_relation=relation,
-                progress=progress,
-                jobs=jobs,
-                max_candidates=max_candidates or None,
-            )
-        result.skipped = read.skipped
+        stream = ArticleStream(paths, skip_bad=skip_bad)
+        try:
+            # Read as scanned, keeping no text, unless the report shows texts (the HTML page does).
+            articles = list(stream) if fmt is PageFormat.html else stream
+            with _progress(len(articles) if isinstance(articles, list) else None) as progress:
+                result = scan(
+                    articles,
+                    min_relation=relation,
+                    progress=progress,
+                    jobs=jobs,
+                    max_candidates=max_candidates or None,
+                )
+        except InputError as e:
+            raise _fail(str(e)) from None
+        _after_reading(stream.skipped, stream.notes, len(result.articles), "scan")
+        result.skipped = stream.skipped
     _emit(result, fmt, output, text_report.render_scan)
 
 
@@ -399,11 +405,16 @@ def _read(paths: list[str], skip_bad: bool, verb: str) -> ReadResult:
         read = read_paths(paths, skip_bad=skip_bad)
     except InputError as e:
         raise _fail(str(e)) from None
-    _warn_skipped(read.skipped)
-    _print_notes(read)
-    if not read.articles:
-        raise _fail(f"no articles to {verb}")
+    _after_reading(read.skipped, read.notes, len(read.articles), verb)
     return read
+
+
+def _after_reading(skipped: list[Problem], notes: list[Note], articles: int, verb: str) -> None:
+    """Warn of the inputs skipped, note the caveats, and fail when no article was read."""
+    _warn_skipped(skipped)
+    _print_notes(notes)
+    if not articles:
+        raise _fail(f"no articles to {verb}")
 
 
 def _say(level: str, message: str) -> None:
@@ -446,8 +457,8 @@ def compare_command(
     _emit(compare(_one_article(a), _one_article(b)), fmt, output, text_report.render_compare)
 
 
-def _print_notes(read: ReadResult) -> None:
-    for note in read.notes:
+def _print_notes(notes: list[Note]) -> None:
+    for note in notes:
         _say("note", str(note))
 
 
@@ -456,7 +467,7 @@ def _one_article(path: str) -> Article:
         read = read_paths([path])
     except InputError as e:
         raise _fail(str(e)) from None
-    _print_notes(read)
+    _print_notes(read.notes)
     articles = read.articles
     if len(articles) != 1:
         raise _fail(f"{path}: holds {len(articles)} articles; compare takes one article per argument")
@@ -495,18 +506,26 @@ def _emit(
 
 
 @contextmanager
-def _progress(count: int) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A progress callback drawing bars on stderr, or None for a batch too small to need one."""
-    if count < PROGRESS_FROM:
+def _progress(count: int | None) -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """A progress callback drawing bars on stderr, or None for a batch too small to need one.
+
+    ``count``: the articles, None while unknown (a stream); the bars then start once a stage
+    reaches PROGRESS_FROM steps, and a stage of unknown total shows its count alone ("n/?")."""
+    if count is not None and count < PROGRESS_FROM:
         yield None
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr, transient=True) as bar:
-        tasks: dict[str, int] = {}
+    with ExitStack() as shown:
+        bar = Progress(*columns, console=stderr, transient=True)
+        tasks: dict[str, TaskID] = {}
 
-        def progress(stage: str, done: int, total: int) -> None:
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if not tasks:
+                if count is None and done < PROGRESS_FROM:
+                    return
+                shown.enter_context(bar)
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                tasks[stage] = bar.add_task(stage, total=total, completed=done)
             if done == total or done % 100 == 0:
                 bar.update(tasks[stage], completed=done, total=total)
 

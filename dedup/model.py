@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field, fields
 from enum import IntEnum
 from typing import Any
 
@@ -40,17 +40,22 @@ class Span:
 
 
 @dataclass(slots=True)
-class Article:
-    """One article: its id, original text (never modified) and metadata."""
+class ArticleInfo:
+    """An article without its text: what a report prints about it. A scan of a stream of articles
+    keeps only these, so that its memory does not grow with the texts."""
 
     id: str
-    text: str
+    _: KW_ONLY  # after the id, Article's text comes second: Article(id, text, origin=...)
     origin: str = ""  # file path, with ":line" for records
     title: str | None = None
     date: str | None = None
     source: str | None = None
     url: str | None = None
     language: str | None = None
+
+    def info(self) -> ArticleInfo:
+        """This article without its text (the same strings, not copies)."""
+        return ArticleInfo(**{f.name: getattr(self, f.name) for f in fields(ArticleInfo)})
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -65,6 +70,13 @@ class Article:
             )
             if v
         }
+
+
+@dataclass(slots=True)
+class Article(ArticleInfo):
+    """One article: its id, original text (never modified) and metadata."""
+
+    text: str
 
 
 @dataclass(slots=True)

@@ -23,10 +23,12 @@ import multiprocessing
 import os
 import pickle
 import tempfile
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain, islice
+from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
 
 import numpy as np
@@ -34,12 +36,12 @@ import numpy as np
 from dedup.corpus import Corpus, document_terms
 from dedup.fingerprint import Settings, fingerprints
 from dedup.index import MemoryIndex, key_pairs, salient_sketch
-from dedup.model import Article
+from dedup.model import Article, ArticleInfo
 from dedup.normalise import analyse
 from dedup.score import prepare, related, weigh
 from dedup.verdicts import Verdicts
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Progress = Callable[[str, int, int | None], None]  # (stage, done, total: None while unknown)
 
 ARTICLE_CHUNK = 64  # articles per task: large enough to batch signatures, small enough to balance
 PAIR_CHUNK = 256  # candidate pairs per task
@@ -152,40 +154,47 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[k : k + size] for k in range(0, len(items), size)]
 
 
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size``, taken as they come (a stream is never held whole)."""
+    rest = iter(items)
+    while batch := list(islice(rest, size)):
+        yield batch
+
+
 def _mapped(
     function: Callable[..., list[R]],
-    chunks: Sequence[Sequence[Any]],
+    chunks: Iterable[Sequence[Any]],
     jobs: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     extra: tuple[Any, ...] = (),
-) -> Iterator[tuple[int, list[R]]]:
+) -> Iterator[tuple[Sequence[Any], list[R]]]:
     """``function(chunk, *extra)`` for every chunk, in order, on ``jobs`` processes (in this one
-    when 1); yields each chunk's size with its results."""
-    if jobs <= 1 or len(chunks) <= 1:
+    when 1); yields each chunk with its results. Chunks are taken from ``chunks`` (in this
+    thread, so that an error reading them is raised here) only as the processes need them: a few
+    per process are in flight, never the whole stream."""
+    chunks = iter(chunks)
+    first = list(islice(chunks, jobs))
+    if jobs <= 1 or len(first) <= 1:
         if initializer:
             initializer(*initargs)
-        for chunk in chunks:
-            yield len(chunk), function(chunk, *extra)
+        for chunk in chain(first, chunks):
+            yield chunk, function(chunk, *extra)
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with context.Pool(min(jobs, len(chunks)), initializer=initializer, initargs=initargs) as pool:
-        args = [(chunk, *extra) for chunk in chunks]
-        for chunk, result in zip(chunks, pool.imap(_Call(function), args), strict=True):
-            yield len(chunk), result
+    with context.Pool(len(first), initializer=initializer, initargs=initargs) as pool:
+        pending: deque[tuple[Sequence[Any], AsyncResult[list[R]]]] = deque()
+        for chunk in chain(first, chunks):
+            pending.append((chunk, pool.apply_async(function, (chunk, *extra))))
+            if len(pending) > 2 * len(first):
+                done, result = pending.popleft()
+                yield done, result.get()
+        while pending:
+            done, result = pending.popleft()
+            yield done, result.get()
 
 
-@dataclass(frozen=True, slots=True)
-class _Call:
-    """A picklable ``function(*args)`` for Pool.imap."""
-
-    function: Callable[..., Any]
-
-    def __call__(self, args: tuple[Any, ...]) -> Any:
-        return self.function(*args)
-
-
-def _report(progress: Progress, stage: str, done: int, step: int, total: int) -> int:
+def _report(progress: Progress, stage: str, done: int, step: int, total: int | None) -> int:
     for n in range(done + 1, done + step + 1):
         progress(stage, n, total)
     return done + step
@@ -213,25 +222,39 @@ class SpillFile:
         return self.path, np.asarray(self._offsets, dtype=np.int64)
 
 
-def profiles(articles: Sequence[Article], settings: Settings, jobs: int, progress: Progress) -> Iterator[Profile]:
+def profiles(articles: Iterable[Article], settings: Settings, jobs: int, progress: Progress) -> Iterator[Profile]:
     """The profile of each article, in order, made by ``jobs`` processes."""
+    return (profile for _, profile in _profiled(articles, settings, jobs, progress))
+
+
+def _profiled(
+    articles: Iterable[Article], settings: Settings, jobs: int, progress: Progress
+) -> Iterator[tuple[Article, Profile]]:
+    """Each article with its profile, in order, made by ``jobs`` processes; ``articles`` is read as
+    the processes need it. Progress counts against a total only when ``articles`` has a length."""
+    total = len(articles) if isinstance(articles, Sized) else None
     done = 0
-    for size, chunk in _mapped(profile_articles, _chunks(articles, ARTICLE_CHUNK), jobs, extra=(settings,)):
-        yield from chunk
-        done = _report(progress, "reading", done, size, len(articles))
+    batches = _batches(articles, ARTICLE_CHUNK)
+    for chunk, made in _mapped(profile_articles, batches, jobs, extra=(settings,)):
+        yield from zip(chunk, made, strict=True)
+        done = _report(progress, "reading", done, len(chunk), total)
+    if total is None:
+        progress("reading", done, done)  # the total, now that it is known
 
 
 @dataclass(slots=True)
 class Profiled:
-    """A batch after the first stage: its candidate pairs, term rarity, and prepared data on disk."""
+    """A batch after the first stage: its candidate pairs, term rarity, prepared data on disk,
+    and its articles without their texts."""
 
     candidates: np.ndarray  # sorted pair keys (MemoryIndex.candidate_keys)
     corpus: Corpus
     spill: tuple[str, np.ndarray]  # SpillFile.close()
+    articles: list[ArticleInfo]
 
 
 def profile_batch(
-    articles: Sequence[Article],
+    articles: Iterable[Article],
     settings: Settings,
     jobs: int,
     folder: str,
@@ -239,15 +262,18 @@ def profile_batch(
     max_candidates: int | None = None,
 ) -> Profiled:
     """Analyse every article (``jobs`` processes), spill its prepared data to a file in
-    ``folder``, and find the candidates. ``max_candidates``: see :class:`~dedup.index.MemoryIndex`."""
+    ``folder``, and find the candidates. ``max_candidates``: see :class:`~dedup.index.MemoryIndex`.
+    ``articles`` may be a stream, read once: no text is kept once its article is analysed."""
     df: Counter[str] = Counter()
     index = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
     spill = SpillFile(os.path.join(folder, "prepared"))
-    for doc, p in enumerate(profiles(articles, settings, jobs, progress)):
+    infos: list[ArticleInfo] = []
+    for doc, (article, p) in enumerate(_profiled(articles, settings, jobs, progress)):
+        infos.append(article.info())
         df.update(p.terms)
         index.add_bands(doc, p.shingle_bands, p.salient_bands, p.salient)
         spill.append(p.prepared)
-    return Profiled(index.candidate_keys(), Corpus(df, len(articles)), spill.close())
+    return Profiled(index.candidate_keys(), Corpus(df, len(infos)), spill.close(), infos)
 
 
 def verify_candidates(
@@ -265,9 +291,9 @@ def verify_candidates(
     try:
         weighed = _weigh_candidates(candidates, spill, corpus, jobs, progress)
         chunks = _chunks(candidates, PAIR_CHUNK)
-        for size, verdicts in _mapped(_verify_pairs, chunks, jobs, _start, (weighed,)):
+        for chunk, verdicts in _mapped(_verify_pairs, chunks, jobs, _start, (weighed,)):
             parts.append(verdicts)
-            done = _report(progress, "verifying", done, size, len(candidates))
+            done = _report(progress, "verifying", done, len(chunk), len(candidates))
     finally:
         _start(None)
     return Verdicts.concatenate(ids, parts)
@@ -282,32 +308,30 @@ def _weigh_candidates(
     needed[candidates >> 32] = needed[candidates & 0xFFFFFFFF] = True
     docs = np.flatnonzero(needed)
     out = SpillFile(spill[0] + ".weighed")
-    chunks = _chunks(docs, ARTICLE_CHUNK)
     done = 0
-    for chunk, (size, weighed) in zip(
-        chunks, _mapped(_weigh_articles, chunks, jobs, _start, (spill, corpus)), strict=True
-    ):
+    for chunk, weighed in _mapped(_weigh_articles, _chunks(docs, ARTICLE_CHUNK), jobs, _start, (spill, corpus)):
         for doc, data in zip(chunk.tolist(), weighed, strict=True):
             while len(out) < doc:
                 out.append(b"")
             out.append(data)
-        done = _report(progress, "weighing", done, size, len(docs))
+        done = _report(progress, "weighing", done, len(chunk), len(docs))
     while len(out) < len(needed):
         out.append(b"")
     return out.close()
 
 
 def scan_pairs(
-    articles: Sequence[Article],
+    articles: Iterable[Article],
     settings: Settings,
     jobs: int,
     progress: Progress,
     max_candidates: int | None = None,
-) -> tuple[Verdicts, int, Corpus]:
+) -> tuple[Verdicts, int, Corpus, list[ArticleInfo]]:
     """The verdicts of every candidate pair at ``related`` or above, the number of candidates,
-    and the batch's term rarity they were judged with."""
+    the batch's term rarity they were judged with, and its articles without their texts, in
+    order. ``articles`` may be a stream, read once (see :func:`profile_batch`)."""
     with tempfile.TemporaryDirectory(prefix="dedup-scan-") as folder:
         profiled = profile_batch(articles, settings, jobs, folder, progress, max_candidates)
-        ids = [a.id for a in articles]
+        ids = [a.id for a in profiled.articles]
         verdicts = verify_candidates(profiled.candidates, profiled.spill, profiled.corpus, ids, jobs, progress)
-    return verdicts, len(profiled.candidates), profiled.corpus
+    return verdicts, len(profiled.candidates), profiled.corpus, profiled.articles

@@ -75,34 +75,55 @@ class ReadResult:
     notes: list[Note] = field(default_factory=list)  # inputs read with a caveat, e.g. decoded as cp1252
 
 
+class ArticleStream(Iterator[Article]):
+    """The articles under ``paths`` (files, folders, or ``-`` for JSONL on stdin), read one at a
+    time as they are iterated (once), in the order and with the problems of :func:`read_paths`.
+
+    A problem raises InputError when it is met (possibly after many articles) unless
+    ``skip_bad``, which collects it in :attr:`skipped` instead; :attr:`notes` collects inputs read
+    with a caveat. Both are complete once the stream is exhausted. It keeps each id and origin,
+    to name both sides of a duplicate id, never a text.
+    """
+
+    def __init__(self, paths: Sequence[str | Path], *, skip_bad: bool = False, stdin: TextIO | None = None) -> None:
+        if isinstance(paths, (str, os.PathLike)):  # a lone str is a Sequence of characters
+            paths = [paths]
+        self.skip_bad = skip_bad
+        self.skipped: list[Problem] = []
+        self.notes: list[Note] = []
+        self._articles = self._read([os.fspath(p) for p in paths], stdin)
+
+    def __next__(self) -> Article:
+        return next(self._articles)
+
+    def _read(self, paths: list[str], stdin: TextIO | None) -> Iterator[Article]:
+        first_seen: dict[str, str] = {}  # id -> origin
+        for given in paths:
+            for item in _read_path(given, stdin):
+                if isinstance(item, Note):
+                    self.notes.append(item)
+                elif isinstance(item, Problem):
+                    self._problem(item)
+                elif (first := first_seen.get(item.id)) is not None:
+                    self._problem(Problem(item.origin, f"duplicate id {item.id!r} (first seen in {first})"))
+                else:
+                    first_seen[item.id] = item.origin
+                    yield item
+
+    def _problem(self, problem: Problem) -> None:
+        if not self.skip_bad:
+            raise InputError(problem)
+        self.skipped.append(problem)
+
+
 def read_paths(paths: Sequence[str | Path], *, skip_bad: bool = False, stdin: TextIO | None = None) -> ReadResult:
-    """Read every article under ``paths`` (files, folders, or ``-`` for JSONL on stdin).
+    """Every article of :class:`ArticleStream` ``(paths)`` in a list, read before returning.
 
     Raises InputError on the first problem unless ``skip_bad``, in which case problems are
     collected in ``ReadResult.skipped`` and everything readable is still returned.
     """
-    if isinstance(paths, (str, os.PathLike)):  # a lone str is a Sequence of characters
-        paths = [paths]
-    result = ReadResult()
-    first_seen: dict[str, str] = {}  # id -> origin, to name both sides of a duplicate
-
-    def problem(p: Problem) -> None:
-        if not skip_bad:
-            raise InputError(p)
-        result.skipped.append(p)
-
-    for given in paths:
-        for item in _read_path(os.fspath(given), stdin):
-            if isinstance(item, Note):
-                result.notes.append(item)
-            elif isinstance(item, Problem):
-                problem(item)
-            elif item.id in first_seen:
-                problem(Problem(item.origin, f"duplicate id {item.id!r} (first seen in {first_seen[item.id]})"))
-            else:
-                first_seen[item.id] = item.origin
-                result.articles.append(item)
-    return result
+    stream = ArticleStream(paths, skip_bad=skip_bad, stdin=stdin)
+    return ReadResult(list(stream), stream.skipped, stream.notes)
 
 
 def read_records(lines: Iterable[str], origin: str) -> Iterator[Article | Problem]:

@@ -12,6 +12,7 @@ from dedup.model import Problem
 from dedup.read import (
     CP1252_NOTE,
     NO_ARTICLES,
+    ArticleStream,
     InputError,
     Note,
     read_paths,
@@ -265,6 +266,43 @@ def test_bad_input(path: str, where: str | None, message: str | None, valid: int
     assert result.articles[0].id == GOOD and result.articles[-1].id == f"seeds/{SEED_IDS[0]}"
     if where is not None:
         assert result.skipped[0] == Problem(where, message)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("path", "where", "message", "valid", "bad"), BAD)
+def test_stream_reads_what_read_paths_reads(path: str, where: str | None, message: str, valid: int, bad: int) -> None:
+    """The same articles, problems and notes in the same order, and each article out before the
+    problem after it is raised: the stream never reads ahead."""
+    paths = [GOOD, path, f"seeds/{SEED_IDS[0]}"]
+    listed = read_paths(paths, skip_bad=True)
+    stream = ArticleStream(paths, skip_bad=True)
+    assert (list(stream), stream.skipped, stream.notes) == (listed.articles, listed.skipped, listed.notes)
+    stream = ArticleStream(paths)
+    out: list[str] = []
+    if where is None:
+        out += (a.id for a in stream)
+        assert out == [a.id for a in listed.articles]
+    else:
+        with pytest.raises(InputError) as info:
+            out += (a.id for a in stream)
+        assert info.value.problem == Problem(where, message)
+        assert next(stream, None) is None  # done: a stream is read once
+        assert out == [a.id for a in listed.articles[: len(out)]] and len(out) >= 1
+
+
+@pytest.mark.parametrize("paths", [["seeds"], ["seeds", "seeds"], ["fixtures/bad"], ["fixtures"], [GOOD, "-"]])
+def test_stream_of_folders_and_stdin(paths: list[str]) -> None:
+    stdin = io.StringIO('{"id": "s1", "text": "Valide."}\n[1]\n{"id": "s1", "text": "Encore."}\n')
+    listed = read_paths(paths, skip_bad=True, stdin=stdin)
+    stdin.seek(0)
+    stream = ArticleStream(paths, skip_bad=True, stdin=stdin)
+    assert (list(stream), stream.skipped, stream.notes) == (listed.articles, listed.skipped, listed.notes)
+    assert listed.articles and (listed.skipped or paths == ["seeds"])
+
+
+def test_stream_reads_nothing_before_it_is_iterated() -> None:
+    stream = ArticleStream(["fixtures/bad/missing.txt"])  # no error yet
+    with pytest.raises(InputError, match="no such file"):
+        next(stream)
 
 
 def test_text_not_a_string_names_the_line() -> None:

@@ -22,7 +22,7 @@ from dedup.api import Comparison, ScanResult, compare
 from dedup.corpus import Corpus
 from dedup.facts import Fact
 from dedup.language import detect_language
-from dedup.model import Span
+from dedup.model import Article, Span
 from dedup.normalise import Analysis, analyse_all
 from dedup.reports.text import SCORE_ORDER, SHOWN_SCORES
 
@@ -107,15 +107,19 @@ def render_scan(result: ScanResult, *, limit: int = MAX_COMPARISONS, corpus: Cor
 
     Each comparison uses the batch's term rarity (``corpus``; by default the scan's own, or built
     from its articles when the result carries none), so its verdict is the one in the pairs table.
+    The page shows texts: a scan of a stream, which keeps none, raises ValueError.
     """
-    corpus = corpus or result.corpus or Corpus.from_analyses(analyse_all(result.articles))
-    by_id = {a.id: a for a in result.articles}
+    articles = [a for a in result.articles if isinstance(a, Article)]
+    if len(articles) < len(result.articles):
+        raise ValueError("the HTML report shows the articles' texts: scan a list of articles, not a stream")
+    corpus = corpus or result.corpus or Corpus.from_analyses(analyse_all(articles))
+    by_id = {a.id: a for a in articles}
     embedded = {(p.a, p.b): n for n, p in enumerate(result.pairs[:limit], 1)}
     comparisons = [
         comparison_view(compare(by_id[p.a], by_id[p.b], corpus=corpus), f"c{n}-")
         for n, p in enumerate(result.pairs[:limit], 1)
     ]
-    languages = {a.language or detect_language(a.text) for a in result.articles}
+    languages = {a.language or detect_language(a.text) for a in articles}
     pairs = [
         {
             "n": n,

@@ -9,8 +9,12 @@ full, during the candidate search, when verification starts and ends, and after 
 from __future__ import annotations
 
 import argparse
+import sys
 import tracemalloc
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dedup import api, pipeline
 from dedup.read import ArticleStream

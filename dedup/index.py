@@ -103,6 +103,45 @@ def bucket_pairs(buckets: np.ndarray) -> np.ndarray:
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
+class _Rows:
+    """A 2-D array grown a row at a time: one array for all rows, not one object a row (a
+    numpy array costs ~100 bytes besides its data; a million of them, a tenth of a GB)."""
+
+    def __init__(self, dtype: type[np.generic]) -> None:
+        self._data = np.empty((0, 0), dtype=dtype)
+        self._count = 0
+
+    def append(self, row: np.ndarray) -> None:
+        if self._count == len(self._data):  # by half again: a copy costs at most half the rows more
+            grown = np.empty((max(1024, self._count * 3 // 2), len(row)), dtype=self._data.dtype)
+            if self._count:
+                grown[: self._count] = self._data[: self._count]
+            self._data = grown
+        self._data[self._count] = row
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def array(self) -> np.ndarray:
+        """The rows so far (a view)."""
+        return self._data[: self._count]
+
+
+def _merged_counts(
+    keys: np.ndarray, counts: np.ndarray, more: np.ndarray, more_counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two sets of distinct sorted keys with counts, as one (counts of a key in both added)."""
+    keys, counts = np.concatenate([keys, more]), np.concatenate([counts, more_counts])
+    order = np.argsort(keys, kind="stable")
+    keys, counts = keys[order], counts[order]
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, dtype=np.int64)
+    return keys[first], np.add.reduceat(counts, first) if len(first) else counts
+
+
+BAND_GROUP = 8  # shingle bands paired at a time; their pairs are merged before the next group's are made
+
+
 class MemoryIndex:
     """Band buckets of a batch in numpy columns; documents are numbered 0, 1, 2… as added.
 
@@ -120,10 +159,10 @@ class MemoryIndex:
         self.min_salient_jaccard = min_salient_jaccard
         self.max_candidates = max_candidates
         self._rows_per_band = settings.num_perm // settings.bands
-        self._shingles: list[np.ndarray] = []
-        self._salient: list[np.ndarray] = []
-        self._sketches: list[np.ndarray] = []
-        self._stacked_sketches = np.empty((0, 0), dtype=np.uint8)
+        self._shingles = _Rows(np.uint64)
+        self._salient = _Rows(np.uint64)
+        self._has_salient: list[bool] = []
+        self._sketches = _Rows(np.uint8)
 
     def add(self, doc: int, fp: Fingerprint) -> None:
         self.add_bands(doc, fp.shingle_bands, fp.salient_bands, salient_sketch(fp.salient_values))
@@ -136,7 +175,9 @@ class MemoryIndex:
         if doc != len(self._shingles):
             raise ValueError(f"documents are added in order: expected {len(self._shingles)}, got {doc}")
         self._shingles.append(np.asarray(shingle_bands, dtype=np.uint64))
-        self._salient.append(np.asarray(salient_bands, dtype=np.uint64))
+        self._has_salient.append(bool(len(salient_bands)))
+        if len(salient_bands):
+            self._salient.append(np.asarray(salient_bands, dtype=np.uint64))
         self._sketches.append(np.asarray(sketch, dtype=np.uint8))
 
     def candidates(self) -> Iterator[tuple[int, int]]:
@@ -147,13 +188,17 @@ class MemoryIndex:
         """The candidates as sorted :func:`pair_keys` (8 bytes a pair, not a tuple's ~100)."""
         if len(self._shingles) < 2:
             return np.empty(0, dtype=np.int64)
-        self._stacked_sketches = np.stack(self._sketches)
-        shingles = np.stack(self._shingles)
-        shingle_keys, shared_bands = distinct(np.concatenate([bucket_pairs(column) for column in shingles.T]))
+        shingles = self._shingles.array()
+        shingle_keys, shared_bands = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        for start in range(0, shingles.shape[1], BAND_GROUP):  # not every band's pairs at once: memory
+            group = distinct(
+                np.concatenate([bucket_pairs(column) for column in shingles[:, start : start + BAND_GROUP].T])
+            )
+            shingle_keys, shared_bands = _merged_counts(shingle_keys, shared_bands, *group)
         # Two-row salient bands pair up tens of times more documents than they confirm: each
         # band's pairs are confirmed before the next band's are made, to keep memory flat.
-        with_salient = np.flatnonzero([len(b) for b in self._salient])
-        salient = self._stacked(self._salient, with_salient)
+        with_salient = np.flatnonzero(self._has_salient)
+        salient = self._salient.array()
         passed = []
         for column in salient.T:
             pairs = bucket_pairs(column)
@@ -170,16 +215,12 @@ class MemoryIndex:
         bands = np.zeros(len(keys))
         found = np.isin(keys, shingle_keys)
         bands[found] = shared_bands[np.searchsorted(shingle_keys, keys[found])]
-        strength = (bands / self._shingles[0].size) ** (1 / self._rows_per_band)
+        strength = (bands / shingles.shape[1]) ** (1 / self._rows_per_band)
         strength[~found] = self._salient_estimates(keys[~found] >> 32, keys[~found] & 0xFFFFFFFF)
         return strongest(keys, strength, self.max_candidates)
 
-    @staticmethod
-    def _stacked(columns: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
-        return np.stack([columns[i] for i in rows.tolist()]) if len(rows) else np.empty((0, 0), dtype=np.uint64)
-
     def _salient_estimates(self, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-        sketches, step = self._stacked_sketches, 1 << 20  # pairs at a time: 64 MB of sketches
+        sketches, step = self._sketches.array(), 1 << 20  # pairs at a time: 64 MB of sketches
         return np.concatenate(
             [
                 salient_estimates(sketches[firsts[k : k + step]], sketches[seconds[k : k + step]])

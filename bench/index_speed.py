@@ -19,9 +19,12 @@ import json
 import multiprocessing
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
+from collections import deque
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 try:
@@ -60,40 +63,54 @@ def _analysed(path: Path, start: int, stop: int) -> tuple[list[Analysis], list[F
     return analyses, fps, time.process_time() - began
 
 
-def build(synth: Synthetic, work: Path, articles: int, batch: int, jobs: int) -> dict[str, float]:
-    """Add ``articles`` synthetic articles, in batches, to a full and a compact index.
+def build(synth: Synthetic, work: Path, articles: int, batch: int, jobs: int, spent: dict[str, float]) -> None:
+    """Add synthetic articles, in batches, to a full and a compact index until they hold
+    ``articles``, continuing from ``spent["done"]`` (what the indexes already hold: article
+    *n* is the same in every run). ``spent`` is saved to ``build.json`` after each batch, so a
+    build stopped (SIGTERM or ^C: at the end of a batch) or killed goes on where it was.
 
     ``jobs`` processes read and analyse batches (each once, for both kinds) while this one
     writes them to both indexes with ``Store.add`` (the second half of ``index add``), in
-    order. Returns the seconds of each part: analysis is CPU time summed over the processes
-    (what one ``dedup index add`` process would spend), writing is wall time, and ``wall``
-    the whole build.
+    order, at most ``jobs`` batches ahead (analyses are large). ``spent`` sums the seconds of
+    each part: analysis is CPU time over the processes (what one ``dedup index add`` process
+    would spend), writing and the build (``wall``) are wall time.
     """
-    spent = {"analysis": 0.0, "full": 0.0, "compact": 0.0}
-    began_build = time.perf_counter()
     global _synth
     _synth = synth
-    batches = [
-        (work / f"batch-{start:08d}.jsonl", start, min(articles, start + batch)) for start in range(0, articles, batch)
-    ]
+    stop = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.append(True))
+    starts = iter(range(int(spent["done"]), articles, batch))
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs) as pool:
-        for analyses, fps, seconds in pool.imap(_star_analysed, batches):
+    with context.Pool(jobs, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
+        pending: deque[AsyncResult] = deque()
+        began_batch = time.perf_counter()
+        while True:
+            while len(pending) <= jobs and (start := next(starts, None)) is not None:
+                stop_at = min(articles, start + batch)
+                pending.append(pool.apply_async(_analysed, (work / f"batch-{start:08d}.jsonl", start, stop_at)))
+            if not pending or stop:
+                break
+            analyses, fps, seconds = pending.popleft().get()
             spent["analysis"] += seconds
             for kind in ("full", "compact"):
                 began = time.perf_counter()
                 with Store.open(work / f"{kind}.duckdb", write=True, compact=kind == "compact") as store:
                     total = store.add(analyses, fps).total
                 spent[kind] += time.perf_counter() - began
+            spent["done"] = total
+            spent["wall"] += time.perf_counter() - began_batch
+            began_batch = time.perf_counter()
+            (work / "build.json").write_text(json.dumps(spent))
             sizes = ", ".join(f"{k} {(work / f'{k}.duckdb').stat().st_size / total:.0f}" for k in ("full", "compact"))
-            times = ", ".join(f"{k} {v:.0f} s" for k, v in spent.items())
-            print(f"  {total:>9,} indexed; bytes/article: {sizes}; time so far: {times}", flush=True)
-    spent["wall"] = time.perf_counter() - began_build
-    return spent
+            times = ", ".join(f"{k} {v:.0f} s" for k, v in spent.items() if k != "done")
+            print(f"  {total:>9,} indexed; bytes/article: {sizes}; time so far: {times}; {_load()}", flush=True)
+    if stop:
+        sys.exit(f"stopped at {spent['done']:,} articles; run again to go on")
 
 
-def _star_analysed(args: tuple[Path, int, int]) -> tuple[list[Analysis], list[Fingerprint], float]:
-    return _analysed(*args)
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def check_run(index: Path, batch: Path, work: Path, sources: list[int], fresh: int) -> str:
@@ -167,15 +184,16 @@ def main() -> None:
 
     args.work.mkdir(parents=True, exist_ok=True)
     synth = Synthetic.load(seed=args.seed)
-    # A finished build leaves its figures here; a rerun with the same --articles only checks.
+    # The build's progress and seconds (see build): the indexes hold spent["done"] articles.
     built = args.work / "build.json"
     spent = json.loads(built.read_text()) if built.exists() and not args.rebuild else {}
-    if spent.get("articles") != args.articles:
+    if not spent or spent["done"] > args.articles:
         for stale in [*args.work.glob("*.duckdb*"), built]:
             stale.unlink(missing_ok=True)
-        print(f"building {args.articles:,} articles in {args.work} (full.duckdb, compact.duckdb)", flush=True)
-        spent = {"articles": args.articles, **build(synth, args.work, args.articles, args.batch, args.jobs)}
-        built.write_text(json.dumps(spent))
+        spent = {"done": 0, "analysis": 0.0, "full": 0.0, "compact": 0.0, "wall": 0.0}
+    if spent["done"] < args.articles:
+        print(f"building {args.articles:,} articles in {args.work} from {spent['done']:,}", flush=True)
+        build(synth, args.work, args.articles, args.batch, args.jobs, spent)
     else:
         print(f"reusing the {args.articles:,}-article indexes in {args.work} (--rebuild to build again)")
 
@@ -197,7 +215,11 @@ def main() -> None:
             f"{kind}: {stats.file_bytes:,} bytes = {stats.bytes_per_article:.0f} bytes/article (texts "
             f"{stats.text_bytes / stats.articles:.0f}; band rows {stats.band_rows:,}; terms {stats.terms:,})"
         )
-        print(f"{kind}: dedup check of {args.new:,} new articles against {stats.articles:,}: ", end="", flush=True)
+        print(
+            f"{kind}: dedup check of {args.new:,} new articles against {stats.articles:,} ({_load()}): ",
+            end="",
+            flush=True,
+        )
         print(check_run(index, batch, args.work, sources, args.new - args.rewrites), flush=True)
         print(f"{kind}: index part of the check: {index_part(index, batch)}", flush=True)
 

@@ -35,6 +35,7 @@ except ImportError:
 from bench.synthetic import Synthetic
 from dedup.api import index_stats
 from dedup.fingerprint import Fingerprint, fingerprint
+from dedup.index import MAX_CANDIDATES
 from dedup.model import Article, Relation
 from dedup.normalise import Analysis, analyse_all
 from dedup.read import read_paths
@@ -113,10 +114,11 @@ def _load() -> str:
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def check_run(index: Path, batch: Path, work: Path, sources: list[int], fresh: int) -> str:
+def check_run(index: Path, batch: Path, work: Path, sources: list[int], fresh: int, cap: int) -> str:
     """``dedup check`` of ``batch`` against ``index`` as a subprocess: its time and recall."""
     report = work / f"check-{index.stem}.json"
     command = ["check", str(batch), "--index", str(index), "--format", "json", "-o", str(report), "--exit-zero"]
+    command += ["--max-candidates", str(cap)]
     began = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-m", "dedup", *command],
@@ -151,7 +153,7 @@ def check_run(index: Path, batch: Path, work: Path, sources: list[int], fresh: i
     )
 
 
-def index_part(index: Path, batch: Path) -> str:
+def index_part(index: Path, batch: Path, cap: int) -> str:
     """The index's share of a check, in-process: the SQL band join (with the salient
     confirmation) and fetching the candidates' texts (decompressed, or re-read from the
     originals in a compact index). The rest of a check is analysis and verification."""
@@ -159,7 +161,7 @@ def index_part(index: Path, batch: Path) -> str:
     fps = [fingerprint(a) for a in analyses]
     with Store.open(index) as store:
         began = time.perf_counter()
-        pairs = store.candidates(fps, [a.article.id for a in analyses])
+        pairs = store.candidates(fps, [a.article.id for a in analyses], cap or None)
         joined = time.perf_counter() - began
         began = time.perf_counter()
         found, lost = store.articles({doc for _, doc in pairs})
@@ -179,6 +181,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/dedup-bench-index"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2, help="processes analysing the index's batches")
+    parser.add_argument("--max-candidates", type=int, default=MAX_CANDIDATES, help="of dedup check (0: no limit)")
+    parser.add_argument("--kinds", nargs="+", default=["full", "compact"], help="the indexes to check against")
     parser.add_argument("--rebuild", action="store_true", help="build the indexes even when --work holds them")
     args = parser.parse_args()
 
@@ -203,7 +207,7 @@ def main() -> None:
     new += [synth.fresh(n) for n in range(args.new - args.rewrites)]
     batch = args.work / "new.jsonl"
     write_jsonl(new, batch)
-    for kind in ("full", "compact"):
+    for kind in args.kinds:
         index = args.work / f"{kind}.duckdb"
         stats = index_stats(index)
         seconds = spent["analysis"] + spent[kind]
@@ -220,8 +224,8 @@ def main() -> None:
             end="",
             flush=True,
         )
-        print(check_run(index, batch, args.work, sources, args.new - args.rewrites), flush=True)
-        print(f"{kind}: index part of the check: {index_part(index, batch)}", flush=True)
+        print(check_run(index, batch, args.work, sources, args.new - args.rewrites, args.max_candidates), flush=True)
+        print(f"{kind}: index part of the check: {index_part(index, batch, args.max_candidates)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ subprocess, so its time includes start-up.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import multiprocessing
 import os
+import pstats
 import random
 import signal
 import subprocess
@@ -33,7 +35,7 @@ except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synthetic import Synthetic
-from dedup.api import index_stats
+from dedup.api import check, index_stats
 from dedup.fingerprint import Fingerprint, fingerprint
 from dedup.index import MAX_CANDIDATES
 from dedup.model import Article, Relation
@@ -172,6 +174,16 @@ def index_part(index: Path, batch: Path, cap: int) -> str:
     )
 
 
+def profile(index: Path, batch: Path, cap: int) -> None:
+    """cProfile of ``check()`` in this one process (``jobs=1``): where a check's seconds go."""
+    articles = read_paths([batch]).articles
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    profiler.runcall(check, articles, index, jobs=1, max_candidates=cap or None)
+    print(f"check() in one process: {time.perf_counter() - began:.1f} s ({_load()})")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
@@ -183,6 +195,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="processes analysing the index's batches")
     parser.add_argument("--max-candidates", type=int, default=MAX_CANDIDATES, help="of dedup check (0: no limit)")
     parser.add_argument("--kinds", nargs="+", default=["full", "compact"], help="the indexes to check against")
+    parser.add_argument("--profile", action="store_true", help="profile check() in one process instead")
     parser.add_argument("--rebuild", action="store_true", help="build the indexes even when --work holds them")
     args = parser.parse_args()
 
@@ -209,6 +222,9 @@ def main() -> None:
     write_jsonl(new, batch)
     for kind in args.kinds:
         index = args.work / f"{kind}.duckdb"
+        if args.profile:
+            profile(index, batch, args.max_candidates)
+            continue
         stats = index_stats(index)
         seconds = spent["analysis"] + spent[kind]
         print(

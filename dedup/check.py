@@ -219,7 +219,7 @@ def check(
         stored, unverified = store.articles({doc for _, doc in against_index})
         against_index = [(pos, doc) for pos, doc in against_index if doc in stored]
         old_docs = sorted(stored)
-        old = list(profiles([stored[doc] for doc in old_docs], settings, jobs or default_jobs(), report))
+        old = list(profiles([stored[doc] for doc in old_docs], settings, jobs or default_jobs(), report, False))
         batch_terms = [document_terms(a) for a in analyses]
         wanted = set().union(*batch_terms, *(p.terms for p in old))
         df = store.document_frequencies(wanted)

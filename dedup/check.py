@@ -197,8 +197,8 @@ def check(
     the batch. Each new article is verified against at most its ``max_candidates`` strongest
     indexed candidates (None: every one), and within the batch a pair only when it is among
     the strongest of one of its articles, as in ``scan``: the work stays bounded however
-    large and dense the index. An indexed article with the id of a new one is not compared with it (the new
-    version replaces it).
+    large and dense the index. An indexed article with the id of a new one is not compared
+    with it (the new version replaces it).
 
     ``add``: ``"pass"`` adds the batch to the index (creating it when missing) when no
     article fails, ``"always"`` whatever the verdict; ``CheckResult.added`` says what it added.

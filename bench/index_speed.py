@@ -85,7 +85,7 @@ def build(synth: Synthetic, work: Path, articles: int, batch: int, jobs: int, sp
         signal.signal(signum, lambda *_: stop.append(True))
     starts = iter(range(int(spent["done"]), articles, batch))
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
+    with context.Pool(jobs, initializer=_worker_signals) as pool:
         pending: deque[AsyncResult] = deque()
         began_batch = time.perf_counter()
         while True:
@@ -110,6 +110,13 @@ def build(synth: Synthetic, work: Path, articles: int, batch: int, jobs: int, sp
             print(f"  {total:>9,} indexed; bytes/article: {sizes}; time so far: {times}; {_load()}", flush=True)
     if stop:
         sys.exit(f"stopped at {spent['done']:,} articles; run again to go on")
+
+
+def _worker_signals() -> None:
+    """Analysing processes leave ^C to this one, and die on the SIGTERM of Pool.terminate
+    (they inherit the handler that only marks a stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _load() -> str:

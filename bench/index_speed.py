@@ -15,12 +15,18 @@ subprocess, so its time includes start-up.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import multiprocessing
 import os
+import pstats
 import random
+import signal
 import subprocess
 import sys
 import time
+from collections import deque
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 try:
@@ -29,10 +35,11 @@ except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synthetic import Synthetic
-from dedup.api import index_stats
-from dedup.fingerprint import fingerprint
+from dedup.api import check, index_stats
+from dedup.fingerprint import Fingerprint, fingerprint
+from dedup.index import MAX_CANDIDATES
 from dedup.model import Article, Relation
-from dedup.normalise import analyse_all
+from dedup.normalise import Analysis, analyse_all
 from dedup.read import read_paths
 from dedup.store import Store
 
@@ -45,37 +52,82 @@ def write_jsonl(articles: list[Article], path: Path) -> None:
             fh.write(json.dumps({"id": a.id, "text": a.text, "language": a.language}, ensure_ascii=False) + "\n")
 
 
-def build(synth: Synthetic, work: Path, articles: int, batch: int) -> dict[str, float]:
-    """Add ``articles`` synthetic articles, in batches, to a full and a compact index.
+_synth: Synthetic | None = None  # set before the analysing processes fork, so that none is sent the corpus
 
-    Each batch is read and analysed once (``read_paths``, ``analyse_all``, ``fingerprint``:
-    the first half of ``dedup.api.index_add``) and written to both with ``Store.add`` (the
-    second half), so the two kinds cost one analysis. Returns the seconds of each part.
+
+def _analysed(path: Path, start: int, stop: int) -> tuple[list[Analysis], list[Fingerprint], float]:
+    """One batch written as JSONL, read and analysed (the first half of ``dedup.api.index_add``),
+    and the CPU seconds that took."""
+    assert _synth is not None
+    write_jsonl(list(_synth.articles(start, stop)), path)
+    began = time.process_time()
+    analyses = analyse_all(read_paths([path]).articles)
+    fps = [fingerprint(a) for a in analyses]
+    return analyses, fps, time.process_time() - began
+
+
+def build(synth: Synthetic, work: Path, articles: int, batch: int, jobs: int, spent: dict[str, float]) -> None:
+    """Add synthetic articles, in batches, to a full and a compact index until they hold
+    ``articles``, continuing from ``spent["done"]`` (what the indexes already hold: article
+    *n* is the same in every run). ``spent`` is saved to ``build.json`` after each batch, so a
+    build stopped (SIGTERM or ^C: at the end of a batch) or killed goes on where it was.
+
+    ``jobs`` processes read and analyse batches (each once, for both kinds) while this one
+    writes them to both indexes with ``Store.add`` (the second half of ``index add``), in
+    order, at most ``jobs`` batches ahead (analyses are large). ``spent`` sums the seconds of
+    each part: analysis is CPU time over the processes (what one ``dedup index add`` process
+    would spend), writing and the build (``wall``) are wall time.
     """
-    spent = {"analysis": 0.0, "full": 0.0, "compact": 0.0}
-    for start in range(0, articles, batch):
-        stop = min(articles, start + batch)
-        path = work / f"batch-{start:08d}.jsonl"
-        write_jsonl(list(synth.articles(start, stop)), path)
-        began = time.perf_counter()
-        analyses = analyse_all(read_paths([path]).articles)
-        fps = [fingerprint(a) for a in analyses]
-        spent["analysis"] += time.perf_counter() - began
-        for kind in ("full", "compact"):
-            began = time.perf_counter()
-            with Store.open(work / f"{kind}.duckdb", write=True, compact=kind == "compact") as store:
-                total = store.add(analyses, fps).total
-            spent[kind] += time.perf_counter() - began
-        sizes = ", ".join(f"{k} {(work / f'{k}.duckdb').stat().st_size / total:.0f}" for k in ("full", "compact"))
-        times = ", ".join(f"{k} {v:.0f} s" for k, v in spent.items())
-        print(f"  {total:>9,} indexed; bytes/article: {sizes}; time so far: {times}", flush=True)
-    return spent
+    global _synth
+    _synth = synth
+    stop = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.append(True))
+    starts = iter(range(int(spent["done"]), articles, batch))
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_worker_signals) as pool:
+        pending: deque[AsyncResult] = deque()
+        began_batch = time.perf_counter()
+        while True:
+            while len(pending) <= jobs and (start := next(starts, None)) is not None:
+                stop_at = min(articles, start + batch)
+                pending.append(pool.apply_async(_analysed, (work / f"batch-{start:08d}.jsonl", start, stop_at)))
+            if not pending or stop:
+                break
+            analyses, fps, seconds = pending.popleft().get()
+            spent["analysis"] += seconds
+            for kind in ("full", "compact"):
+                began = time.perf_counter()
+                with Store.open(work / f"{kind}.duckdb", write=True, compact=kind == "compact") as store:
+                    total = store.add(analyses, fps).total
+                spent[kind] += time.perf_counter() - began
+            spent["done"] = total
+            spent["wall"] += time.perf_counter() - began_batch
+            began_batch = time.perf_counter()
+            (work / "build.json").write_text(json.dumps(spent))
+            sizes = ", ".join(f"{k} {(work / f'{k}.duckdb').stat().st_size / total:.0f}" for k in ("full", "compact"))
+            times = ", ".join(f"{k} {v:.0f} s" for k, v in spent.items() if k != "done")
+            print(f"  {total:>9,} indexed; bytes/article: {sizes}; time so far: {times}; {_load()}", flush=True)
+    if stop:
+        sys.exit(f"stopped at {spent['done']:,} articles; run again to go on")
 
 
-def check_run(index: Path, batch: Path, work: Path, sources: list[int], fresh: int) -> str:
+def _worker_signals() -> None:
+    """Analysing processes leave ^C to this one, and die on the SIGTERM of Pool.terminate
+    (they inherit the handler that only marks a stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def check_run(index: Path, batch: Path, work: Path, sources: list[int], fresh: int, cap: int) -> str:
     """``dedup check`` of ``batch`` against ``index`` as a subprocess: its time and recall."""
     report = work / f"check-{index.stem}.json"
     command = ["check", str(batch), "--index", str(index), "--format", "json", "-o", str(report), "--exit-zero"]
+    command += ["--max-candidates", str(cap)]
     began = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-m", "dedup", *command],
@@ -110,7 +162,7 @@ def check_run(index: Path, batch: Path, work: Path, sources: list[int], fresh: i
     )
 
 
-def index_part(index: Path, batch: Path) -> str:
+def index_part(index: Path, batch: Path, cap: int) -> str:
     """The index's share of a check, in-process: the SQL band join (with the salient
     confirmation) and fetching the candidates' texts (decompressed, or re-read from the
     originals in a compact index). The rest of a check is analysis and verification."""
@@ -118,7 +170,7 @@ def index_part(index: Path, batch: Path) -> str:
     fps = [fingerprint(a) for a in analyses]
     with Store.open(index) as store:
         began = time.perf_counter()
-        pairs = store.candidates(fps, [a.article.id for a in analyses])
+        pairs = store.candidates(fps, [a.article.id for a in analyses], cap or None)
         joined = time.perf_counter() - began
         began = time.perf_counter()
         found, lost = store.articles({doc for _, doc in pairs})
@@ -129,6 +181,16 @@ def index_part(index: Path, batch: Path) -> str:
     )
 
 
+def profile(index: Path, batch: Path, cap: int) -> None:
+    """cProfile of ``check()`` in this one process (``jobs=1``): where a check's seconds go."""
+    articles = read_paths([batch]).articles
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    profiler.runcall(check, articles, index, jobs=1, max_candidates=cap or None)
+    print(f"check() in one process: {time.perf_counter() - began:.1f} s ({_load()})")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
@@ -137,17 +199,27 @@ def main() -> None:
     parser.add_argument("--rewrites", type=int, default=300)
     parser.add_argument("--work", type=Path, default=Path("/tmp/dedup-bench-index"))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--check-only", action="store_true", help="reuse the indexes a previous run built")
+    parser.add_argument("--jobs", type=int, default=2, help="processes analysing the index's batches")
+    parser.add_argument("--max-candidates", type=int, default=MAX_CANDIDATES, help="of dedup check (0: no limit)")
+    parser.add_argument("--kinds", nargs="+", default=["full", "compact"], help="the indexes to check against")
+    parser.add_argument("--profile", action="store_true", help="profile check() in one process instead")
+    parser.add_argument("--rebuild", action="store_true", help="build the indexes even when --work holds them")
     args = parser.parse_args()
 
     args.work.mkdir(parents=True, exist_ok=True)
     synth = Synthetic.load(seed=args.seed)
-    spent = None
-    if not args.check_only:
-        for stale in args.work.glob("*.duckdb*"):
-            stale.unlink()
-        print(f"building {args.articles:,} articles in {args.work} (full.duckdb, compact.duckdb)")
-        spent = build(synth, args.work, args.articles, args.batch)
+    # The build's progress and seconds (see build): the indexes hold spent["done"] articles.
+    built = args.work / "build.json"
+    spent = json.loads(built.read_text()) if built.exists() and not args.rebuild else {}
+    if not spent or spent["done"] > args.articles:
+        for stale in [*args.work.glob("*.duckdb*"), built]:
+            stale.unlink(missing_ok=True)
+        spent = {"done": 0, "analysis": 0.0, "full": 0.0, "compact": 0.0, "wall": 0.0}
+    if spent["done"] < args.articles:
+        print(f"building {args.articles:,} articles in {args.work} from {spent['done']:,}", flush=True)
+        build(synth, args.work, args.articles, args.batch, args.jobs, spent)
+    else:
+        print(f"reusing the {args.articles:,}-article indexes in {args.work} (--rebuild to build again)")
 
     rng = random.Random(f"{args.seed}:check")
     sources = rng.sample(range(args.articles), args.rewrites)
@@ -155,22 +227,28 @@ def main() -> None:
     new += [synth.fresh(n) for n in range(args.new - args.rewrites)]
     batch = args.work / "new.jsonl"
     write_jsonl(new, batch)
-    for kind in ("full", "compact"):
+    for kind in args.kinds:
         index = args.work / f"{kind}.duckdb"
+        if args.profile:
+            profile(index, batch, args.max_candidates)
+            continue
         stats = index_stats(index)
-        if spent:
-            seconds = spent["analysis"] + spent[kind]
-            print(
-                f"{kind}: index add {args.articles / seconds:,.0f} articles/s ({spent['analysis']:.0f} s analysis + "
-                f"{spent[kind]:.0f} s writing)"
-            )
+        seconds = spent["analysis"] + spent[kind]
+        print(
+            f"{kind}: index add {args.articles / seconds:,.0f} articles/s in one process ({spent['analysis']:.0f} s "
+            f"analysis CPU + {spent[kind]:.0f} s writing); the whole build of both took {spent['wall']:.0f} s wall"
+        )
         print(
             f"{kind}: {stats.file_bytes:,} bytes = {stats.bytes_per_article:.0f} bytes/article (texts "
             f"{stats.text_bytes / stats.articles:.0f}; band rows {stats.band_rows:,}; terms {stats.terms:,})"
         )
-        print(f"{kind}: dedup check of {args.new:,} new articles against {stats.articles:,}: ", end="", flush=True)
-        print(check_run(index, batch, args.work, sources, args.new - args.rewrites), flush=True)
-        print(f"{kind}: index part of the check: {index_part(index, batch)}", flush=True)
+        print(
+            f"{kind}: dedup check of {args.new:,} new articles against {stats.articles:,} ({_load()}): ",
+            end="",
+            flush=True,
+        )
+        print(check_run(index, batch, args.work, sources, args.new - args.rewrites, args.max_candidates), flush=True)
+        print(f"{kind}: index part of the check: {index_part(index, batch, args.max_candidates)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,12 @@ from dedup.index import MAX_BUCKET
 SHINGLES, SALIENT = 0, 1  # the ``kind`` column
 
 
-def band_join(left: str, right: str, *, left_doc: str = "doc", before: str = "", condition: str = "") -> str:
+def band_join(
+    left: str, right: str, *, left_doc: str = "doc", before: str = "", condition: str = "", shared: bool = False
+) -> str:
     """SQL returning ``(kind, <left_doc>, doc)``, each row once: a ``left`` document and a
-    ``right`` one sharing ``(kind, band, bucket)`` in a bucket of at most ``MAX_BUCKET``.
+    ``right`` one sharing ``(kind, band, bucket)`` in a bucket of at most ``MAX_BUCKET``
+    (``shared``: and a fourth column, ``shared``, the number of bands of that kind they share).
 
     ``left`` and ``right`` name tables, views or common table expressions (``before`` defines
     more of those, comma-separated, ahead of the join's own). Joined with itself (``left ==
@@ -30,13 +33,15 @@ def band_join(left: str, right: str, *, left_doc: str = "doc", before: str = "",
     if right != left:
         members += f" UNION ALL SELECT kind, band, bucket FROM {right}"
     where = f"s.n <= {int(MAX_BUCKET)}" + (f" AND {condition}" if condition else "")
+    columns = f"l.kind, l.{left_doc}, r.doc"
     return f"""
         WITH {before + ", " if before else ""}sizes AS (
             SELECT kind, band, bucket, count(*) AS n FROM ({members}) m GROUP BY kind, band, bucket
         )
-        SELECT DISTINCT l.kind, l.{left_doc}, r.doc
+        SELECT {columns + ", count(*) AS shared" if shared else "DISTINCT " + columns}
         FROM {left} l
         JOIN {right} r ON l.kind = r.kind AND l.band = r.band AND l.bucket = r.bucket
         JOIN sizes s ON s.kind = l.kind AND s.band = l.band AND s.bucket = l.bucket
         WHERE {where}
+        {"GROUP BY " + columns if shared else ""}
     """

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from dedup.corpus import Corpus, document_terms
-from dedup.fingerprint import Fingerprint, Settings, fingerprint
-from dedup.index import candidate_pairs, pair_keys
+from dedup.fingerprint import Settings, fingerprint
+from dedup.index import MAX_CANDIDATES, candidate_pairs, pair_keys
 from dedup.model import Article, PairVerdict, Problem, Relation
 from dedup.normalise import Analysis, analyse_all, silent
 from dedup.pipeline import Profile, SpillFile, default_jobs, profiles, verify_candidates
@@ -187,14 +187,18 @@ def check(
     lock_timeout: float = LOCK_TIMEOUT,
     progress: Progress | None = None,
     jobs: int | None = None,
+    max_candidates: int | None = MAX_CANDIDATES,
 ) -> CheckResult:
     """Check new articles against the index and against each other (``jobs`` processes analyse
     the indexed candidates and verify pairs; default: one per CPU).
 
     Candidates come from the index's band join and, within the batch, from the same LSH
     bands as :func:`dedup.api.scan`; each is verified with term rarity from the index plus
-    the batch. An indexed article with the id of a new one is not compared with it (the new
-    version replaces it).
+    the batch. Each new article is verified against at most its ``max_candidates`` strongest
+    indexed candidates (None: every one), and within the batch a pair only when it is among
+    the strongest of one of its articles, as in ``scan``: the work stays bounded however
+    large and dense the index. An indexed article with the id of a new one is not compared
+    with it (the new version replaces it).
 
     ``add``: ``"pass"`` adds the batch to the index (creating it when missing) when no
     article fails, ``"always"`` whatever the verdict; ``CheckResult.added`` says what it added.
@@ -211,11 +215,11 @@ def check(
         Store.open(index_path, settings=settings, write=add is not Add.NEVER, lock_timeout=lock_timeout) as store,
     ):
         indexed = store.count()
-        against_index = store.candidates(fps, ids)
+        against_index = store.candidates(fps, ids, max_candidates)
         stored, unverified = store.articles({doc for _, doc in against_index})
         against_index = [(pos, doc) for pos, doc in against_index if doc in stored]
         old_docs = sorted(stored)
-        old = list(profiles([stored[doc] for doc in old_docs], settings, jobs or default_jobs(), report))
+        old = list(profiles([stored[doc] for doc in old_docs], settings, jobs or default_jobs(), report, False))
         batch_terms = [document_terms(a) for a in analyses]
         wanted = set().union(*batch_terms, *(p.terms for p in old))
         df = store.document_frequencies(wanted)
@@ -226,7 +230,8 @@ def check(
         number = {doc: k for k, doc in enumerate(old_docs)}
         against = [(number[doc], pos) for pos, doc in against_index]
         old_ids = [stored[doc].id for doc in old_docs]
-        matches, total = _verify(analyses, old_ids, old, against, fps, corpus, settings, report, jobs)
+        within = candidate_pairs(fps, settings.salient_min_jaccard, max_candidates, settings)
+        matches, total = _verify(analyses, old_ids, old, against, within, corpus, settings, report, jobs)
         findings = [
             Finding(a.article.id, sorted(found, key=_strongest)[:MAX_MATCHES])
             for a, found in zip(analyses, matches, strict=True)
@@ -255,18 +260,19 @@ def _verify(
     old_ids: list[str],
     old: list[Profile],
     against_index: list[tuple[int, int]],
-    fps: Sequence[Fingerprint],
+    within_batch: list[tuple[int, int]],
     corpus: Corpus,
     settings: Settings,
     report: Progress,
     jobs: int | None,
 ) -> tuple[list[list[Match]], int]:
     """The matches of each new article, from its candidates in the index (``(indexed article,
-    position)`` pairs) and within the batch, verified on ``jobs`` processes; and the number of
-    candidates. Indexed articles are numbered first, so each pair's ``a`` came first."""
+    position)`` pairs) and within the batch (pairs of positions), verified on ``jobs``
+    processes; and the number of candidates. Indexed articles are numbered first, so each
+    pair's ``a`` came first."""
     m = len(old)
     against = np.array(against_index, dtype=np.int64).reshape(-1, 2)
-    within = np.array(candidate_pairs(fps, settings.salient_min_jaccard), dtype=np.int64).reshape(-1, 2)
+    within = np.array(within_batch, dtype=np.int64).reshape(-1, 2)
     keys = np.sort(
         np.concatenate([pair_keys(against[:, 0], against[:, 1] + m), pair_keys(within[:, 0] + m, within[:, 1] + m)])
     )

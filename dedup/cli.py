@@ -139,12 +139,28 @@ SkipBadOption = Annotated[
         help="Skip unreadable articles with a counted warning instead of stopping.",
     ),
 ]
+MaxCandidatesOption = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        envvar="DEDUP_MAX_CANDIDATES",
+        help="Verify only the pairs among an article's N strongest candidates (0: every candidate); "
+        "keeps the work linear on dense corpora and large indexes.",
+    ),
+]
 PathsArgument = Annotated[list[str], typer.Argument(help="Files or folders of articles; '-' reads JSONL from stdin.")]
 
 # The configuration keys each command takes, and the parameter each one sets.
 CONFIGURED = {
     "scan": {"min_relation": "min_relation", "skip_bad": "skip_bad", "max_candidates": "max_candidates"},
-    "check": {"index": "index", "fail_on": "fail_on", "format": "fmt", "add": "add", "skip_bad": "skip_bad"},
+    "check": {
+        "index": "index",
+        "fail_on": "fail_on",
+        "format": "fmt",
+        "add": "add",
+        "skip_bad": "skip_bad",
+        "max_candidates": "max_candidates",
+    },
     "add": {"index": "index", "skip_bad": "skip_bad"},
     "remove": {"index": "index"},
     "stats": {"index": "index"},
@@ -240,15 +256,7 @@ def scan_command(
         Engine,
         typer.Option(help="embedded: this process; spark: JSONL and Parquet files on Spark (extra 'spark')."),
     ] = Engine.embedded,
-    max_candidates: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            envvar="DEDUP_MAX_CANDIDATES",
-            help="Verify only the pairs among an article's N strongest candidates (0: every candidate); "
-            "keeps the work linear on dense corpora.",
-        ),
-    ] = MAX_CANDIDATES,
+    max_candidates: MaxCandidatesOption = MAX_CANDIDATES,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
@@ -300,6 +308,7 @@ def check_command(
     output: OutputOption = None,
     skip_bad: SkipBadOption = False,
     lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
+    max_candidates: MaxCandidatesOption = MAX_CANDIDATES,
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
@@ -309,7 +318,13 @@ def check_command(
     try:
         with _progress(len(read.articles)) as progress:
             result = check(
-                read.articles, index, fail_on=relation, add=add, lock_timeout=lock_timeout, progress=progress
+                read.articles,
+                index,
+                fail_on=relation,
+                add=add,
+                lock_timeout=lock_timeout,
+                progress=progress,
+                max_candidates=max_candidates or None,
             )
     except StoreError as e:
         raise _fail(str(e)) from None

@@ -64,12 +64,33 @@ def confirmed(
     return np.sort(np.concatenate([shingle_keys, passed]))  # disjoint: no pair twice
 
 
-def strongest(keys: np.ndarray, strength: np.ndarray, limit: int) -> np.ndarray:
+def strength(
+    keys: np.ndarray,
+    shingle_keys: np.ndarray,
+    shared_bands: np.ndarray,
+    estimates: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    settings: Settings,
+) -> np.ndarray:
+    """How strong each candidate (:func:`pair_keys`) is: the Jaccard its shared shingle bands
+    imply (``shared_bands[k]`` of the sorted ``shingle_keys[k]``; a band's rows all agree with
+    probability J ** rows), or for a pair found by salient bands alone its salient estimate."""
+    bands = np.zeros(len(keys))
+    found = np.isin(keys, shingle_keys)
+    bands[found] = shared_bands[np.searchsorted(shingle_keys, keys[found])]
+    rated = (bands / settings.bands) ** (1 / (settings.num_perm // settings.bands))
+    rated[~found] = estimates(keys[~found] >> 32, keys[~found] & 0xFFFFFFFF)
+    return rated
+
+
+def strongest(keys: np.ndarray, strength: np.ndarray, limit: int, *, first_only: bool = False) -> np.ndarray:
     """The pairs (:func:`pair_keys`) that are among the ``limit`` strongest of either of their
-    articles, in the order given. Ties go to the pair given first, so the choice is stable."""
-    ends = np.concatenate([keys >> 32, keys & 0xFFFFFFFF])
-    which = np.concatenate([np.arange(len(keys))] * 2)
-    order = np.lexsort((which, -np.concatenate([strength, strength]), ends))
+    articles (``first_only``: of their first article, when the two are numbered apart, as new
+    and indexed articles are), in the order given. Ties go to the pair given first, so the
+    choice is stable."""
+    sides = [keys >> 32] if first_only else [keys >> 32, keys & 0xFFFFFFFF]
+    ends = np.concatenate(sides)
+    which = np.concatenate([np.arange(len(keys))] * len(sides))
+    order = np.lexsort((which, -np.concatenate([strength] * len(sides)), ends))
     ends = ends[order]
     first = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
     rank = np.arange(len(ends)) - np.repeat(first, np.diff(np.r_[first, len(ends)]))
@@ -158,7 +179,7 @@ class MemoryIndex:
     ) -> None:
         self.min_salient_jaccard = min_salient_jaccard
         self.max_candidates = max_candidates
-        self._rows_per_band = settings.num_perm // settings.bands
+        self.settings = settings
         self._shingles = _Rows(np.uint64)
         self._salient = _Rows(np.uint64)
         self._has_salient: list[bool] = []
@@ -210,14 +231,8 @@ class MemoryIndex:
         keys = confirmed(shingle_keys, salient_keys, self._salient_estimates, self.min_salient_jaccard)
         if self.max_candidates is None or not len(keys):
             return keys
-        # A band's rows all agree with probability J ** rows, so the share of shared bands
-        # estimates J; pairs found by salient bands alone are rated by their salient estimate.
-        bands = np.zeros(len(keys))
-        found = np.isin(keys, shingle_keys)
-        bands[found] = shared_bands[np.searchsorted(shingle_keys, keys[found])]
-        strength = (bands / shingles.shape[1]) ** (1 / self._rows_per_band)
-        strength[~found] = self._salient_estimates(keys[~found] >> 32, keys[~found] & 0xFFFFFFFF)
-        return strongest(keys, strength, self.max_candidates)
+        rated = strength(keys, shingle_keys, shared_bands, self._salient_estimates, self.settings)
+        return strongest(keys, rated, self.max_candidates)
 
     def _salient_estimates(self, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
         sketches, step = self._sketches.array(), 1 << 20  # pairs at a time: 64 MB of sketches
@@ -230,8 +245,13 @@ class MemoryIndex:
         )
 
 
-def candidate_pairs(fingerprints: Iterable[Fingerprint], min_salient_jaccard: float = 0.0) -> list[tuple[int, int]]:
-    index = MemoryIndex(min_salient_jaccard)
+def candidate_pairs(
+    fingerprints: Iterable[Fingerprint],
+    min_salient_jaccard: float = 0.0,
+    max_candidates: int | None = None,
+    settings: Settings = Settings(),
+) -> list[tuple[int, int]]:
+    index = MemoryIndex(min_salient_jaccard, max_candidates, settings)
     for doc, fp in enumerate(fingerprints):
         index.add(doc, fp)
     return list(index.candidates())

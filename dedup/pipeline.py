@@ -80,16 +80,18 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def profile_articles(articles: Sequence[Article], settings: Settings) -> list[Profile]:
+def profile_articles(articles: Sequence[Article], settings: Settings, fingerprinted: bool = True) -> list[Profile]:
+    """The profiles of a chunk; without ``fingerprinted``, with no bands and an empty sketch (the
+    indexed articles ``check`` verifies: the index already found them, a fifth of their cost)."""
     with _gc_paused():
         analyses = [analyse(a) for a in articles]
-        fps = fingerprints(analyses, settings)
+        fps = fingerprints(analyses, settings) if fingerprinted else [None] * len(analyses)
         profiles = [
             Profile(
                 pickle.dumps(prepare(a, settings.shingle_size), protocol=pickle.HIGHEST_PROTOCOL),
-                fp.shingle_bands,
-                fp.salient_bands,
-                salient_sketch(fp.salient_values),
+                fp.shingle_bands if fp else [],
+                fp.salient_bands if fp else [],
+                salient_sketch(fp.salient_values if fp else []),
                 document_terms(a),
             )
             for a, fp in zip(analyses, fps, strict=True)
@@ -222,20 +224,22 @@ class SpillFile:
         return self.path, np.asarray(self._offsets, dtype=np.int64)
 
 
-def profiles(articles: Iterable[Article], settings: Settings, jobs: int, progress: Progress) -> Iterator[Profile]:
-    """The profile of each article, in order, made by ``jobs`` processes."""
-    return (profile for _, profile in _profiled(articles, settings, jobs, progress))
+def profiles(
+    articles: Iterable[Article], settings: Settings, jobs: int, progress: Progress, fingerprinted: bool = True
+) -> Iterator[Profile]:
+    """The profile of each article, in order, made by ``jobs`` processes (see :func:`profile_articles`)."""
+    return (profile for _, profile in _profiled(articles, settings, jobs, progress, fingerprinted))
 
 
 def _profiled(
-    articles: Iterable[Article], settings: Settings, jobs: int, progress: Progress
+    articles: Iterable[Article], settings: Settings, jobs: int, progress: Progress, fingerprinted: bool = True
 ) -> Iterator[tuple[Article, Profile]]:
     """Each article with its profile, in order, made by ``jobs`` processes; ``articles`` is read as
     the processes need it. Progress counts against a total only when ``articles`` has a length."""
     total = len(articles) if isinstance(articles, Sized) else None
     done = 0
     batches = _batches(articles, ARTICLE_CHUNK)
-    for chunk, made in _mapped(profile_articles, batches, jobs, extra=(settings,)):
+    for chunk, made in _mapped(profile_articles, batches, jobs, extra=(settings, fingerprinted)):
         yield from zip(chunk, made, strict=True)
         done = _report(progress, "reading", done, len(chunk), total)
     if total is None:

@@ -75,7 +75,15 @@ import numpy as np
 from dedup.bandjoin import SALIENT, SHINGLES, band_join
 from dedup.corpus import document_terms
 from dedup.fingerprint import Fingerprint, Settings, fingerprint
-from dedup.index import confirmed, key_pairs, pair_keys, salient_estimates, salient_sketch
+from dedup.index import (
+    confirmed,
+    key_pairs,
+    pair_keys,
+    salient_estimates,
+    salient_sketch,
+    strength,
+    strongest,
+)
 from dedup.model import Article
 from dedup.normalise import Analysis, analyse
 from dedup.read import InputError, read_paths, read_records
@@ -483,14 +491,20 @@ class Store:
         self._insert("asked_ids", {"id": list(ids)})
         return {r[0] for r in self._con.execute("SELECT id FROM articles SEMI JOIN asked_ids USING (id)").fetchall()}
 
-    def candidates(self, fingerprints: Sequence[Fingerprint], ids: Sequence[str]) -> list[tuple[int, int]]:
+    def candidates(
+        self, fingerprints: Sequence[Fingerprint], ids: Sequence[str], max_candidates: int | None = None
+    ) -> list[tuple[int, int]]:
         """Indexed candidates of a new batch: ``(position in the batch, doc)`` pairs, each once.
 
         One SQL join of the batch's bands (a temporary table) with the index's on
         ``(kind, band, bucket)``; buckets holding more than ``MAX_BUCKET`` articles (index and
         batch together) are skipped, and salient-only pairs are confirmed on the signatures,
         as :class:`dedup.index.MemoryIndex` does. Indexed articles whose id is in the batch
-        are left out: the batch's version replaces them.
+        are left out: the batch's version replaces them. With ``max_candidates``, each new
+        article keeps only its strongest candidates, rated as ``MemoryIndex`` rates them (ties:
+        the lower doc); the join already drops every shingle-band pair ranked below that, so
+        at most ``max_candidates`` an article leave the database, besides the salient pairs
+        still to confirm.
         """
         if not fingerprints:
             return []
@@ -509,17 +523,31 @@ class Store:
                 WHERE b.doc NOT IN (SELECT doc FROM excluded)
             )
         """
-        rows = con.execute(band_join("batch_bands", "hits", left_doc="pos", before=excluded_and_hits)).fetchnumpy()
+        joined = band_join("batch_bands", "hits", left_doc="pos", before=excluded_and_hits, shared=True)
+        if max_candidates is not None:
+            # A pair's salient row goes when it has shingle rows (ranked, and maybe cut, by those).
+            joined = f"""
+                SELECT * FROM ({joined}) j
+                QUALIFY kind = min(kind) OVER (PARTITION BY pos, doc) AND (kind = {SALIENT}
+                    OR row_number() OVER (PARTITION BY kind, pos ORDER BY shared DESC, doc) <= {int(max_candidates)})
+            """
+        rows = con.execute(joined).fetchnumpy()
         new = np.stack([salient_sketch(fp.salient_values) for fp in fingerprints])
 
         def estimates(positions: np.ndarray, docs: np.ndarray) -> np.ndarray:
             held, sketches = self._salient_sketches(set(np.unique(docs).tolist()))
             return salient_estimates(new[positions], sketches[np.searchsorted(held, docs)])
 
-        keys = {
-            k: pair_keys(rows["pos"][rows["kind"] == k], rows["doc"][rows["kind"] == k]) for k in (SHINGLES, SALIENT)
-        }
-        return key_pairs(confirmed(keys[SHINGLES], keys[SALIENT], estimates, self.settings.salient_min_jaccard))
+        shingles = rows["kind"] == SHINGLES
+        salient_keys = pair_keys(rows["pos"][~shingles], rows["doc"][~shingles])
+        shingle_keys = pair_keys(rows["pos"][shingles], rows["doc"][shingles])
+        order = np.argsort(shingle_keys)
+        shingle_keys, shared = shingle_keys[order], rows["shared"][shingles][order]
+        keys = confirmed(shingle_keys, salient_keys, estimates, self.settings.salient_min_jaccard)
+        if max_candidates is not None and len(keys):
+            rated = strength(keys, shingle_keys, shared, estimates, self.settings)
+            keys = strongest(keys, rated, max_candidates, first_only=True)
+        return key_pairs(keys)
 
     def _insert(self, table: str, columns: dict[str, Any]) -> None:
         """Append numpy (or list) columns to ``table``, in its column order, in one scan."""

@@ -65,6 +65,16 @@ def test_strongest_keeps_each_articles_best_pairs_and_breaks_ties_by_order():
     assert key_pairs(strongest(keys, tied, 1)) == [(0, 1), (0, 2), (0, 3)]  # the first given wins
 
 
+def test_strongest_of_the_first_article_only():
+    """New articles and indexed ones are numbered apart: (new 0, indexed 0) is not a loop, and
+    only the new article's ranking counts."""
+    keys = pair_keys(np.array([0, 0, 0, 1, 1]), np.array([0, 1, 2, 0, 1]))
+    strength = np.array([0.2, 0.9, 0.5, 0.3, 0.3])
+    assert key_pairs(strongest(keys, strength, 1, first_only=True)) == [(0, 1), (1, 0)]  # a tie: the first
+    assert key_pairs(strongest(keys, strength, 2, first_only=True)) == [(0, 1), (0, 2), (1, 0), (1, 1)]
+    assert key_pairs(strongest(keys, strength, 1)) != [(0, 1), (1, 0)]  # both ends ranked: another choice
+
+
 @pytest.mark.skipif(not (DATA / "fr_news_corpus").is_dir(), reason="../shared/data is absent")
 def test_a_candidate_cap_keeps_the_strongest_and_a_high_one_changes_nothing():
     path = DATA / "fr_news_corpus" / "articles.jsonl"

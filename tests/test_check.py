@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from importlib.resources import files
 
 import jsonschema
@@ -115,6 +116,34 @@ def test_new_articles_are_checked_against_each_other(tmp_path, seed_articles):
     # an indexed article with a new article's id is its older version, not a duplicate of it
     again = check([seed_articles["000"]], index)
     assert again.findings[0].matches == [] and not again.failed
+
+
+def test_max_candidates_bounds_the_indexed_articles_a_new_one_is_verified_against(tmp_path, seed_articles):
+    """Four copies of 001 indexed with 000 and 003: 002, a rewrite of 001, has six indexed
+    candidates; a cap keeps the strongest, the copies, and of those (tied) the first indexed."""
+    index = tmp_path / "index.duckdb"
+    copies = [replace(seed_articles["001"], id=f"copy-{n}") for n in range(4)]
+    index_add([seed_articles["000"], *copies, seed_articles["003"]], index)
+    new = [seed_articles["002"]]
+
+    def verified(cap):
+        result = check(new, index, max_candidates=cap)
+        assert result.findings[0].matches[0].id.startswith("copy-")  # the strongest match is a copy
+        return result.candidates, {m.id for m in result.findings[0].matches}
+
+    assert verified(None) == (6, {"copy-0", "copy-1", "copy-2", "copy-3", ID["000"]})  # at most five matches
+    assert verified(2) == (2, {"copy-0", "copy-1"})
+    assert verified(1) == (1, {"copy-0"})
+    folder = _folder(tmp_path, "new", ["002"])
+    for args, env, expected in (
+        (["--max-candidates", "1"], {}, 1),
+        (["--max-candidates", "0"], {}, 6),
+        ([], {"DEDUP_MAX_CANDIDATES": "3"}, 3),
+        (["--max-candidates", "2"], {"DEDUP_MAX_CANDIDATES": "3"}, 2),  # the option wins
+    ):
+        result = _cli("check", folder, "--index", str(index), "--format", "json", *args, env=env)
+        assert json.loads(result.stdout)["summary"]["candidates"] == expected, args
+    assert _cli("check", folder, "--index", str(index), "--max-candidates", "-1").exit_code == 2
 
 
 def test_index_remove_and_stats(tmp_path, seed_index):

@@ -162,6 +162,20 @@ def test_max_candidates_for_scan(project):
     assert 1 <= candidates() < every
 
 
+def test_max_candidates_for_check(project):
+    """The seeds' gate with one indexed candidate a new article: the strongest still names the source."""
+    assert _dedup(project, "index", "add", "held").returncode == 0
+
+    def checked():
+        report = json.loads(_dedup(project, "check", "new", "--format", "json").stdout)
+        strongest = {f["id"][:3]: f["matches"][0]["id"][:3] for f in report["findings"]}
+        return report["summary"]["candidates"], strongest
+
+    every, strongest = checked()
+    (project / "dedup.toml").write_text("max_candidates = 1\n", encoding="utf-8")
+    assert checked() == (2, strongest) and every > 2 and strongest == {"002": "001", "004": "003"}
+
+
 def test_library(project):
     with pytest.raises(ConfigError, match=r"nope\.toml: cannot read: no such file"):
         load(project / "nope.toml")

@@ -1,6 +1,8 @@
 """The persistent index: a real DuckDB file in tmp_path."""
 
+import itertools
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -11,12 +13,12 @@ import pytest
 from dedup.api import check, index_add, index_stats
 from dedup.corpus import document_terms
 from dedup.fingerprint import Settings, fingerprint
-from dedup.index import candidate_pairs
-from dedup.model import Relation
+from dedup.index import candidate_pairs, salient_estimates, salient_sketch
+from dedup.model import Article, Relation
 from dedup.normalise import analyse
 from dedup.read import read_paths
 from dedup.store import FORMAT_VERSION, FormatMismatch, IndexLocked, NotAnIndex, SettingsMismatch, Store, StoreError
-from tests.conftest import SEEDS
+from tests.conftest import DATA, SEEDS
 
 
 @pytest.fixture
@@ -219,3 +221,46 @@ def test_compact_applies_when_an_index_is_created(tmp_path, analysed):
     _index(path, [analysed["000"]])
     with pytest.raises(StoreError, match="keeps article texts; --compact applies when an index is created"):
         Store.open(path, write=True, compact=True)
+
+
+@pytest.mark.skipif(not (DATA / "fr_news_corpus").is_dir(), reason="../shared/data is absent")
+def test_a_cap_keeps_each_new_articles_strongest_indexed_candidates(tmp_path):
+    """Originals checked against an index of many trimmed and shuffled versions of them: with a
+    cap, each keeps that many candidates, none weaker than one it dropped (shared shingle bands
+    counted here from the fingerprints, salient-only pairs by their estimate; ties to the
+    earlier indexed), and a cap above every count changes nothing."""
+    path = DATA / "fr_news_corpus" / "articles.jsonl"
+    records = [json.loads(line) for line in itertools.islice(path.open(encoding="utf-8"), 14)]
+    originals = [Article(r["id"], r["text"], language="fr") for r in records[:4]]
+    held = [Article(r["id"], r["text"], language="fr") for r in records[4:]]
+    rng = random.Random(5)
+    for a in originals:
+        paragraphs = a.text.split("\n\n")
+        for n, share in enumerate((0.95, 0.9, 0.8, 0.7, 0.6, 0.5)):
+            held.append(Article(f"{a.id}-cut{n}", a.text[: int(len(a.text) * share)], language="fr"))
+            held.append(Article(f"{a.id}-shuffled{n}", "\n\n".join(rng.sample(paragraphs, len(paragraphs)))))
+    rng.shuffle(held)  # so that index order is not strength order
+    index = tmp_path / "index.duckdb"
+    _index(index, [analyse(a) for a in held])
+    settings = Settings()
+    new = [fingerprint(analyse(a), settings) for a in originals]
+    old = [fingerprint(analyse(a), settings) for a in held]
+
+    def rated(pos: int, doc: int) -> float:
+        shared = sum(x == y for x, y in zip(new[pos].shingle_bands, old[doc].shingle_bands, strict=True))
+        if shared:
+            return (shared / settings.bands) ** (settings.bands / settings.num_perm)
+        sketches = [salient_sketch(fp.salient_values)[None] for fp in (new[pos], old[doc])]
+        return float(salient_estimates(*sketches)[0])
+
+    with Store.open(index) as store:
+        every = store.candidates(new, [a.id for a in originals])
+        capped = {cap: store.candidates(new, [a.id for a in originals], cap) for cap in (1, 3, 1000)}
+    assert capped[1000] == every
+    for cap in (1, 3):
+        for pos in range(len(originals)):
+            theirs = [doc for p, doc in every if p == pos]
+            kept = [doc for p, doc in capped[cap] if p == pos]
+            assert len(theirs) > 3 and len(kept) == cap and set(kept) < set(theirs)
+            for k, d in itertools.product(kept, set(theirs) - set(kept)):
+                assert (rated(pos, k), -k) > (rated(pos, d), -d)

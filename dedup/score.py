@@ -102,16 +102,20 @@ def prepare(analysis: Analysis, shingle_size: int = 5) -> Prepared:
     )
 
 
-def _shared(a: np.ndarray, b: np.ndarray) -> int:
-    """How many hashes two sorted distinct arrays share: the smaller one looked up in the other
+def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the values two sorted distinct arrays share are, in each: ``a`` looked up in ``b``
     (a third faster than ``np.intersect1d``, which sorts both again)."""
-    if len(a) > len(b):
-        a, b = b, a
-    if not len(a):
-        return 0
+    if not len(a) or not len(b):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     at = np.searchsorted(b, a)
     at[at == len(b)] = 0
-    return int(np.count_nonzero(b[at] == a))
+    here = np.flatnonzero(b[at] == a)
+    return here, at[here]
+
+
+def _shared(a: np.ndarray, b: np.ndarray) -> int:
+    """How many hashes two sorted distinct arrays share (the smaller one looked up)."""
+    return len(_common(a, b)[0] if len(a) <= len(b) else _common(b, a)[0])
 
 
 def _containment(a: np.ndarray, b: np.ndarray, shared: int | None = None) -> float:
@@ -136,13 +140,6 @@ class Terms:
         keys = term_keys(terms)
         order = np.argsort(keys)
         return cls(keys[order], w[order])
-
-    def shared(self, other: Terms) -> tuple[np.ndarray, np.ndarray]:
-        """The positions, here and in ``other``, of the terms both hold."""
-        at = np.searchsorted(other.keys, self.keys)
-        at[at == len(other.keys)] = 0
-        here = np.flatnonzero(other.keys[at] == self.keys) if len(other.keys) else at[:0]
-        return here, at[here]
 
 
 @dataclass(slots=True)
@@ -183,14 +180,14 @@ def weigh(p: Prepared, corpus: Corpus = UNIFORM) -> Weighed:
 def _weighted_facts(a: Weighed, b: Weighed) -> tuple[float, float]:
     """Weighted Jaccard of the two fact sets, and how much of the lighter one the other holds
     (sums of corpus weights are exact, so in any order the same)."""
-    shared = float(a.facts.weights[a.facts.shared(b.facts)[0]].sum())
+    shared = float(a.facts.weights[_common(a.facts.keys, b.facts.keys)[0]].sum())
     union = a.fact_weight + b.fact_weight - shared
     lighter = min(a.fact_weight, b.fact_weight)
     return (shared / union if union else 0.0), (shared / lighter if lighter else 0.0)
 
 
 def _cosine(a: Weighed, b: Weighed) -> float:
-    here, there = a.tf.shared(b.tf)
+    here, there = _common(a.tf.keys, b.tf.keys)
     dot = float(np.dot(a.tf.weights[here], b.tf.weights[there]))
     return dot / (a.norm * b.norm) if a.norm and b.norm else 0.0
 

@@ -114,12 +114,16 @@ class _Spill:
     def __getitem__(self, doc: int) -> Any:
         found = self._kept.pop(doc, None)
         if found is None:
-            start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
-            found = pickle.loads(os.pread(self._fd, end - start, start))
+            found = self.load(doc)
             if len(self._kept) >= self.KEEP:
                 del self._kept[next(iter(self._kept))]  # the least recently used
         self._kept[doc] = found
         return found
+
+    def load(self, doc: int) -> Any:
+        """The object, read from the file without keeping it (for what is read once)."""
+        start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
+        return pickle.loads(os.pread(self._fd, end - start, start))
 
     def close(self) -> None:
         os.close(self._fd)
@@ -140,7 +144,7 @@ def _weigh_articles(docs: np.ndarray) -> list[bytes]:
     """Prepared articles (by number) weighed with the corpus, pickled."""
     assert _shared is not None
     spill, corpus = _shared
-    return [pickle.dumps(weigh(spill[doc], corpus), protocol=pickle.HIGHEST_PROTOCOL) for doc in docs.tolist()]
+    return [pickle.dumps(weigh(spill.load(doc), corpus), protocol=pickle.HIGHEST_PROTOCOL) for doc in docs.tolist()]
 
 
 def _verify_pairs(keys: np.ndarray) -> Verdicts:

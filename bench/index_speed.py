@@ -36,10 +36,10 @@ except ImportError:
 
 from bench.synthetic import Synthetic
 from dedup.api import check, index_stats
-from dedup.fingerprint import Fingerprint, fingerprint
+from dedup.fingerprint import Settings
 from dedup.index import MAX_CANDIDATES
 from dedup.model import Article, Relation
-from dedup.normalise import Analysis, analyse_all
+from dedup.pipeline import Profile, profile_articles
 from dedup.read import read_paths
 from dedup.store import Store
 
@@ -55,15 +55,14 @@ def write_jsonl(articles: list[Article], path: Path) -> None:
 _synth: Synthetic | None = None  # set before the analysing processes fork, so that none is sent the corpus
 
 
-def _analysed(path: Path, start: int, stop: int) -> tuple[list[Analysis], list[Fingerprint], float]:
+def _analysed(path: Path, start: int, stop: int) -> tuple[list[Article], list[Profile], float]:
     """One batch written as JSONL, read and analysed (the first half of ``dedup.api.index_add``),
     and the CPU seconds that took."""
     assert _synth is not None
     write_jsonl(list(_synth.articles(start, stop)), path)
     began = time.process_time()
-    analyses = analyse_all(read_paths([path]).articles)
-    fps = [fingerprint(a) for a in analyses]
-    return analyses, fps, time.process_time() - began
+    articles = read_paths([path]).articles
+    return articles, profile_articles(articles, Settings()), time.process_time() - began
 
 
 def build(synth: Synthetic, work: Path, articles: int, batch: int, jobs: int, spent: dict[str, float]) -> None:
@@ -74,7 +73,7 @@ def build(synth: Synthetic, work: Path, articles: int, batch: int, jobs: int, sp
 
     ``jobs`` processes read and analyse batches (each once, for both kinds) while this one
     writes them to both indexes with ``Store.add`` (the second half of ``index add``), in
-    order, at most ``jobs`` batches ahead (analyses are large). ``spent`` sums the seconds of
+    order, at most ``jobs`` batches ahead (each holds its texts). ``spent`` sums the seconds of
     each part: analysis is CPU time over the processes (what one ``dedup index add`` process
     would spend), writing and the build (``wall``) are wall time.
     """
@@ -94,12 +93,12 @@ def build(synth: Synthetic, work: Path, articles: int, batch: int, jobs: int, sp
                 pending.append(pool.apply_async(_analysed, (work / f"batch-{start:08d}.jsonl", start, stop_at)))
             if not pending or stop:
                 break
-            analyses, fps, seconds = pending.popleft().get()
+            batch_articles, profiles, seconds = pending.popleft().get()
             spent["analysis"] += seconds
             for kind in ("full", "compact"):
                 began = time.perf_counter()
                 with Store.open(work / f"{kind}.duckdb", write=True, compact=kind == "compact") as store:
-                    total = store.add(analyses, fps).total
+                    total = store.add(batch_articles, profiles).total
                 spent[kind] += time.perf_counter() - began
             spent["done"] = total
             spent["wall"] += time.perf_counter() - began_batch
@@ -164,16 +163,17 @@ def check_run(index: Path, batch: Path, work: Path, sources: list[int], fresh: i
 
 def index_part(index: Path, batch: Path, cap: int) -> str:
     """The index's share of a check, in-process: the SQL band join (with the salient
-    confirmation) and fetching the candidates' texts (decompressed, or re-read from the
-    originals in a compact index). The rest of a check is analysis and verification."""
-    analyses = analyse_all(read_paths([batch]).articles)
-    fps = [fingerprint(a) for a in analyses]
+    confirmation) and fetching the candidates' prepared data (stored, or made again from the
+    originals in a compact index, on 2 processes). The rest of a check is analysis and
+    verification."""
+    articles = read_paths([batch]).articles
+    profiles = profile_articles(articles, Settings())
     with Store.open(index) as store:
         began = time.perf_counter()
-        pairs = store.candidates(fps, [a.article.id for a in analyses], cap or None)
+        pairs = store.candidates(profiles, [a.id for a in articles], cap or None)
         joined = time.perf_counter() - began
         began = time.perf_counter()
-        found, lost = store.articles({doc for _, doc in pairs})
+        found, lost = store.prepared({doc for _, doc in pairs}, jobs=2)
         fetched = time.perf_counter() - began
     return (
         f"band join {joined:.2f} s ({len(pairs):,} candidates); "
@@ -239,8 +239,8 @@ def main() -> None:
             f"analysis CPU + {spent[kind]:.0f} s writing); the whole build of both took {spent['wall']:.0f} s wall"
         )
         print(
-            f"{kind}: {stats.file_bytes:,} bytes = {stats.bytes_per_article:.0f} bytes/article (texts "
-            f"{stats.text_bytes / stats.articles:.0f}; band rows {stats.band_rows:,}; terms {stats.terms:,})"
+            f"{kind}: {stats.file_bytes:,} bytes = {stats.bytes_per_article:.0f} bytes/article (prepared "
+            f"{stats.prepared_bytes / stats.articles:.0f}; buckets {stats.buckets:,}; terms {stats.terms:,})"
         )
         print(
             f"{kind}: dedup check of {args.new:,} new articles against {stats.articles:,} ({_load()}): ",

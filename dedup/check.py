@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import os
-import pickle
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,14 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from dedup.corpus import Corpus, document_terms
-from dedup.fingerprint import Settings, fingerprint
-from dedup.index import MAX_CANDIDATES, candidate_pairs, pair_keys
+from dedup.corpus import Corpus
+from dedup.fingerprint import Settings
+from dedup.index import MAX_CANDIDATES, MemoryIndex, pair_keys
 from dedup.model import Article, PairVerdict, Problem, Relation
-from dedup.normalise import Analysis, analyse_all, silent
-from dedup.pipeline import Profile, SpillFile, default_jobs, profiles, verify_candidates
+from dedup.normalise import silent
+from dedup.pipeline import SpillFile, default_jobs, profiles, verify_candidates
 from dedup.read import read_paths
-from dedup.score import prepare
+from dedup.score import Prepared
 from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated
 
 __all__ = ["Add", "CheckResult", "Finding", "Match", "check", "index_add", "index_remove", "index_stats"]
@@ -146,19 +144,18 @@ def index_add(
     compact: bool | None = None,
     lock_timeout: float = LOCK_TIMEOUT,
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> AddResult:
     """Add articles (or the files and folders holding them) to the index, creating it when
-    missing (``compact``: one that keeps no texts); an id already indexed is replaced. One
-    transaction: all or nothing."""
-    report = progress or silent
+    missing (``compact``: one that keeps no prepared data); an id already indexed is replaced.
+    One transaction: all or nothing. ``jobs`` processes analyse them (default: one per CPU)."""
     articles = _articles(items)
-    analyses = analyse_all(articles, report)
-    fps = [fingerprint(a, settings) for a in analyses]
+    made = list(profiles(articles, settings, jobs or default_jobs(), progress or silent))
     with (
         translated(index_path),
         Store.open(index_path, settings=settings, write=True, compact=compact, lock_timeout=lock_timeout) as store,
     ):
-        return store.add(analyses, fps)
+        return store.add(articles, made)
 
 
 def index_remove(
@@ -204,8 +201,8 @@ def check(
     article fails, ``"always"`` whatever the verdict; ``CheckResult.added`` says what it added.
     """
     report = progress or silent
-    analyses = analyse_all(articles, report)
-    fps = [fingerprint(a, settings) for a in analyses]
+    jobs = jobs or default_jobs()
+    made = list(profiles(articles, settings, jobs, report))
     ids = [a.id for a in articles]
     add = Add(add)
     # When adding, one write connection covers the check and the add (and creates a missing
@@ -215,26 +212,26 @@ def check(
         Store.open(index_path, settings=settings, write=add is not Add.NEVER, lock_timeout=lock_timeout) as store,
     ):
         indexed = store.count()
-        against_index = store.candidates(fps, ids, max_candidates)
-        stored, unverified = store.articles({doc for _, doc in against_index})
-        against_index = [(pos, doc) for pos, doc in against_index if doc in stored]
+        against_index = store.candidates(made, ids, max_candidates)
+        stored, unverified = store.prepared({doc for _, doc in against_index}, jobs)
         old_docs = sorted(stored)
-        old = list(profiles([stored[doc] for doc in old_docs], settings, jobs or default_jobs(), report, False))
-        batch_terms = [document_terms(a) for a in analyses]
-        wanted = set().union(*batch_terms, *(p.terms for p in old))
-        df = store.document_frequencies(wanted)
+        old = [Prepared.loads(stored[doc]) for doc in old_docs]
+        df = store.document_frequencies(set().union(*(p.terms for p in made), *(p.terms for p in old)))
         replaced = len(store.present(ids))
-        for terms in batch_terms:
-            df.update(terms)
-        corpus = Corpus(Counter(df), indexed - replaced + len(articles))
+        for p in made:
+            df.update(p.terms)
+        corpus = Corpus(df, indexed - replaced + len(articles))
         number = {doc: k for k, doc in enumerate(old_docs)}
-        against = [(number[doc], pos) for pos, doc in against_index]
-        old_ids = [stored[doc].id for doc in old_docs]
-        within = candidate_pairs(fps, settings.salient_min_jaccard, max_candidates, settings)
-        matches, total = _verify(analyses, old_ids, old, against, within, corpus, settings, report, jobs)
+        against = [(number[doc], pos) for pos, doc in against_index if doc in number]
+        within = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
+        for pos, p in enumerate(made):
+            within.add_bands(pos, p.shingle_bands, p.salient_bands, p.salient)
+        spilled = [stored[doc] for doc in old_docs] + [p.prepared for p in made]
+        old_ids = [p.id for p in old]
+        matches, total = _verify(spilled, old_ids, ids, against, within.candidate_keys(), corpus, report, jobs)
         findings = [
-            Finding(a.article.id, sorted(found, key=_strongest)[:MAX_MATCHES])
-            for a, found in zip(analyses, matches, strict=True)
+            Finding(article_id, sorted(found, key=_strongest)[:MAX_MATCHES])
+            for article_id, found in zip(ids, matches, strict=True)
         ]
         result = CheckResult(
             list(articles),
@@ -247,7 +244,7 @@ def check(
             unverified=unverified,
         )
         if add is Add.ALWAYS or (add is Add.PASS and not result.failed):
-            result.added = store.add(analyses, fps)
+            result.added = store.add(articles, made)
     return result
 
 
@@ -256,35 +253,28 @@ def _strongest(m: Match) -> tuple[int, float, str]:
 
 
 def _verify(
-    analyses: Sequence[Analysis],
+    prepared: list[bytes],
     old_ids: list[str],
-    old: list[Profile],
+    new_ids: list[str],
     against_index: list[tuple[int, int]],
-    within_batch: list[tuple[int, int]],
+    within_batch: np.ndarray,
     corpus: Corpus,
-    settings: Settings,
     report: Progress,
-    jobs: int | None,
+    jobs: int,
 ) -> tuple[list[list[Match]], int]:
     """The matches of each new article, from its candidates in the index (``(indexed article,
-    position)`` pairs) and within the batch (pairs of positions), verified on ``jobs``
-    processes; and the number of candidates. Indexed articles are numbered first, so each
-    pair's ``a`` came first."""
-    m = len(old)
+    position)`` pairs) and within the batch (:func:`~dedup.index.pair_keys` of positions),
+    verified on ``jobs`` processes; and the number of candidates. ``prepared`` holds the
+    indexed articles' data, then the new ones': each pair's ``a`` came first."""
+    m = len(old_ids)
     against = np.array(against_index, dtype=np.int64).reshape(-1, 2)
-    within = np.array(within_batch, dtype=np.int64).reshape(-1, 2)
-    keys = np.sort(
-        np.concatenate([pair_keys(against[:, 0], against[:, 1] + m), pair_keys(within[:, 0] + m, within[:, 1] + m)])
-    )
+    keys = np.sort(np.concatenate([pair_keys(against[:, 0], against[:, 1] + m), within_batch + (m << 32 | m)]))
     with tempfile.TemporaryDirectory(prefix="dedup-check-") as folder:
         spill = SpillFile(os.path.join(folder, "prepared"))
-        for p in old:
-            spill.append(p.prepared)
-        for a in analyses:
-            spill.append(pickle.dumps(prepare(a, settings.shingle_size), protocol=pickle.HIGHEST_PROTOCOL))
-        ids = old_ids + [a.article.id for a in analyses]
-        verdicts = verify_candidates(keys, spill.close(), corpus, ids, jobs or default_jobs(), report)
-    matches: list[list[Match]] = [[] for _ in analyses]
+        for data in prepared:
+            spill.append(data)
+        verdicts = verify_candidates(keys, spill.close(), corpus, old_ids + new_ids, jobs, report)
+    matches: list[list[Match]] = [[] for _ in new_ids]
     for k, (i, j) in enumerate(zip(verdicts.firsts.tolist(), verdicts.seconds.tolist(), strict=True)):
         verdict = verdicts[k]
         if i < m:

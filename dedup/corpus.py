@@ -71,9 +71,9 @@ class _Weights(dict[str, float]):
 def document_terms(analysis: Analysis) -> set[str]:
     """The terms one article counts once towards document frequency: content and title stems,
     names and numbers (every term verification weighs)."""
-    from dedup.score import fact_terms
+    from dedup.score import prepare
 
-    return {t.stem for t in analysis.content + analysis.title} | fact_terms(analysis)
+    return prepare(analysis).terms
 
 
 UNIFORM = Corpus()

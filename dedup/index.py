@@ -22,15 +22,19 @@ MAX_BUCKET = 200
 MAX_CANDIDATES = 10
 
 
-# b-bit minwise hashing (Li & König, 2010): only the lowest byte of each salient row is kept,
-# 64 bytes a signature instead of 256; rows then also agree by chance, 1 time in 256.
+# b-bit minwise hashing (Li & König, 2010): estimates compare only the lowest byte of each
+# salient row; rows then also agree by chance, 1 time in 256 (corrected for).
 SKETCH_BITS = 8
+# The persistent index keeps 12 bits of each row: two side by side make a 24-bit band bucket,
+# rare enough by chance against a million articles (dedup.store).
+STORED_SKETCH_BITS = 12
 
 
-def salient_sketch(salient: np.ndarray) -> np.ndarray:
-    """A salient signature (``Fingerprint.salient_values``) cut to the lowest ``SKETCH_BITS`` of
-    each row: what the indexes keep."""
-    return (np.asarray(salient, dtype=np.uint64) & np.uint64(2**SKETCH_BITS - 1)).astype(np.uint8)
+def salient_sketch(salient: np.ndarray, bits: int = SKETCH_BITS) -> np.ndarray:
+    """A salient signature (``Fingerprint.salient_values``), or a wider sketch, cut to the
+    lowest ``bits`` of each row."""
+    dtype = np.uint8 if bits <= 8 else np.uint16
+    return (np.asarray(salient, dtype=np.uint64) & np.uint64(2**bits - 1)).astype(dtype)
 
 
 def salient_estimates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -199,7 +203,7 @@ class MemoryIndex:
         self._has_salient.append(bool(len(salient_bands)))
         if len(salient_bands):
             self._salient.append(np.asarray(salient_bands, dtype=np.uint64))
-        self._sketches.append(np.asarray(sketch, dtype=np.uint8))
+        self._sketches.append(salient_sketch(sketch))
 
     def candidates(self) -> Iterator[tuple[int, int]]:
         """Each candidate pair once, ``(i, j)`` with ``i < j``, sorted."""

@@ -1,7 +1,7 @@
 """The scan pipeline on several processes: profile articles, find candidates, verify them.
 
 1. Articles are analysed in chunks; each comes back as what later stages need only — its
-   :class:`~dedup.score.Prepared` (pickled), its LSH bands and salient sketch, and the terms
+   :class:`~dedup.score.Prepared` (:meth:`~dedup.score.Prepared.dumps`), its LSH bands and salient sketch, and the terms
    it counts towards document frequency — so no process keeps tokens for a batch.
 2. The parent counts the terms as chunks arrive, appends the prepared data to a temporary
    file (a Python object of it is ~6 times larger, too large to hold a million of in memory)
@@ -33,12 +33,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from dedup.corpus import Corpus, document_terms
+from dedup.corpus import Corpus
 from dedup.fingerprint import Settings, fingerprints
-from dedup.index import MemoryIndex, key_pairs, salient_sketch
+from dedup.index import STORED_SKETCH_BITS, MemoryIndex, key_pairs, salient_sketch
 from dedup.model import Article, ArticleInfo
 from dedup.normalise import analyse
-from dedup.score import prepare, related, weigh
+from dedup.score import Prepared, prepare, related, weigh
 from dedup.verdicts import Verdicts
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total: None while unknown)
@@ -59,11 +59,12 @@ def default_jobs() -> int:
 class Profile:
     """One article as the pipeline keeps it."""
 
-    prepared: bytes  # the pickled Prepared
+    prepared: bytes  # Prepared.dumps()
     shingle_bands: list[int]
     salient_bands: list[int]
-    salient: np.ndarray  # the 8-bit sketch (index.salient_sketch)
-    terms: set[str]
+    salient: np.ndarray  # the salient sketch, STORED_SKETCH_BITS a row (index.salient_sketch)
+    terms: set[str]  # Prepared.terms
+    language: str
 
 
 @contextmanager
@@ -86,17 +87,19 @@ def profile_articles(articles: Sequence[Article], settings: Settings, fingerprin
     with _gc_paused():
         analyses = [analyse(a) for a in articles]
         fps = fingerprints(analyses, settings) if fingerprinted else [None] * len(analyses)
+        prepared = [prepare(a, settings.shingle_size) for a in analyses]
         profiles = [
             Profile(
-                pickle.dumps(prepare(a, settings.shingle_size), protocol=pickle.HIGHEST_PROTOCOL),
+                p.dumps(),
                 fp.shingle_bands if fp else [],
                 fp.salient_bands if fp else [],
-                salient_sketch(fp.salient_values if fp else []),
-                document_terms(a),
+                salient_sketch(fp.salient_values if fp else [], STORED_SKETCH_BITS),
+                p.terms,
+                a.language,
             )
-            for a, fp in zip(analyses, fps, strict=True)
+            for a, p, fp in zip(analyses, prepared, fps, strict=True)
         ]
-        del analyses, fps  # freed now, so that the collector, back on, never walks their tokens
+        del analyses, prepared, fps  # freed now, so that the collector, back on, never walks their tokens
     return profiles
 
 
@@ -122,8 +125,11 @@ class _Spill:
 
     def load(self, doc: int) -> Any:
         """The object, read from the file without keeping it (for what is read once)."""
+        return pickle.loads(self.read(doc))
+
+    def read(self, doc: int) -> bytes:
         start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
-        return pickle.loads(os.pread(self._fd, end - start, start))
+        return os.pread(self._fd, end - start, start)
 
     def close(self) -> None:
         os.close(self._fd)
@@ -144,7 +150,8 @@ def _weigh_articles(docs: np.ndarray) -> list[bytes]:
     """Prepared articles (by number) weighed with the corpus, pickled."""
     assert _shared is not None
     spill, corpus = _shared
-    return [pickle.dumps(weigh(spill.load(doc), corpus), protocol=pickle.HIGHEST_PROTOCOL) for doc in docs.tolist()]
+    weighed = (weigh(Prepared.loads(spill.read(doc)), corpus) for doc in docs.tolist())
+    return [pickle.dumps(w, protocol=pickle.HIGHEST_PROTOCOL) for w in weighed]
 
 
 def _verify_pairs(keys: np.ndarray) -> Verdicts:
@@ -207,7 +214,7 @@ def _report(progress: Progress, stage: str, done: int, step: int, total: int | N
 
 
 class SpillFile:
-    """Pickled articles (:class:`~dedup.score.Prepared` or :class:`~dedup.score.Weighed`)
+    """Serialised articles (:meth:`~dedup.score.Prepared.dumps`, or pickled :class:`~dedup.score.Weighed`)
     appended to a file, numbered in order; :meth:`close` gives what workers read them back with."""
 
     def __init__(self, path: str) -> None:

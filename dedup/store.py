@@ -5,35 +5,43 @@ What it stores, and why
 - ``meta``: the format version and the fingerprint :class:`~dedup.fingerprint.Settings`
   (datasketch scheme, hash function, num_perm, seeds, shingle size, bands). Band buckets
   made with other settings never meet, silently, so an index refuses them
-  (:class:`SettingsMismatch`), and an index of another format version (:class:`FormatMismatch`).
-- ``bands``: the LSH table ``(kind, band, bucket, doc)`` for both signatures (kind 0: word
-  shingles, kind 1: salient terms). Candidate search is its SQL self-join on
-  ``(kind, band, bucket)`` against a temporary table of the new batch's bands, with the bucket
-  cap and the salient-estimate confirmation of :mod:`dedup.index` (one shared function).
-  A bucket is the top 32 bits of the band hash (4 bytes; chance collisions stay rare at a
-  million articles), and rows are written in ``(kind, band, doc)`` order so that DuckDB keeps
-  kind, band and doc as runs and deltas: the 64 random buckets, 256 bytes, are most of an
-  article's cost here. The word-shingle signature itself is not stored: the join reads the
-  bands, and verification remakes it from the text.
-- ``articles``: per article its id, origin, metadata and the salient-term **sketch**: the
-  lowest byte of each of the 64 signature rows (b-bit minwise hashing; 64 bytes, not 256),
-  enough to confirm salient-band candidates (:func:`dedup.index.salient_estimates` corrects
-  for rows equal by chance). And, by default, the **text, zlib-compressed**: verifying a
-  candidate needs features of the whole text — shingles, content-word phrases, the sentence
-  alignment, the term vector, names and numbers — that no signature gives back. Keeping it
-  makes ``dedup check`` work against articles whose files are gone or elsewhere (a CI runner,
-  a bucket); it is most of the size (1,224 of 1,633 bytes an article in use at 100,000 French news articles).
+  (:class:`SettingsMismatch`), and an index of another format version (:class:`FormatMismatch`),
+  or whose stored :class:`~dedup.score.Prepared` another version of the analysis made.
+- ``shingle_bands`` and ``salient_bands``: the LSH tables, one row per article and one
+  column per band (``b0``, ``b1``, …), so that DuckDB stores each column bitpacked and the
+  article number once. Candidate search joins the batch's buckets with each column (a
+  semi-join per band), then runs the same band join as Spark (:mod:`dedup.bandjoin`) with the
+  bucket cap and the salient confirmation of :mod:`dedup.index` (one shared function).
+
+  - A word-shingle bucket keeps the top :data:`SHINGLE_BITS` (28) bits of the band hash: 3.5
+    bytes, and against a million articles 32 bands meet by chance about once per eight new
+    articles.
+  - A salient bucket is the band's two rows of the salient **sketch** (b-bit minwise hashing:
+    the lowest 12 bits of each signature row, :data:`dedup.index.STORED_SKETCH_BITS`) side by
+    side: 24 bits, 3 bytes. The 32 buckets are then the whole sketch, whose lowest 8 bits a
+    row confirm salient-only candidates exactly as in a scan
+    (:func:`dedup.index.salient_estimates`), so the sketch costs nothing more. Two articles
+    whose band hashes agree have equal sketch rows too: no candidate of the in-memory index
+    is lost.
+  - The word-shingle signature itself is not stored: verification never needs it.
+- ``articles``: per article its id, origin and metadata, and in a **full** index (the
+  default) its :class:`~dedup.score.Prepared` data, zlib-compressed (~1.9 kB a news
+  article): the folded words, content stems, sentence bounds, title stems, names and numbers —
+  what verification compares, and no signature gives back. ``dedup check`` then neither
+  re-reads nor re-analyses an indexed candidate (analysis was two thirds of a check's work),
+  and works against articles whose files are gone or elsewhere (a CI runner, a bucket). The
+  text itself is not kept: nothing in a check shows it.
 - A **compact** index (``compact=True``, ``dedup index add --compact``, chosen when the index
-  is created) keeps no text and no metadata, only the id, the ``origin`` (the path as given,
-  ``file:line`` for a record) and a 64-bit digest of the text. ``check`` re-reads a
-  candidate's original (of a JSONL file, only that line) and verifies it exactly as with a
-  stored text when the digest still matches; when the file is gone or changed, the candidate
-  is reported unverified (``CheckResult.unverified``, a warning), never silently dropped.
-- ``terms``: document frequencies (the same terms :class:`~dedup.corpus.Corpus` counts), so
+  is created) keeps only the id, the ``origin`` (the path as given, ``file:line`` for a
+  record) and a 64-bit digest of the text. ``check`` re-reads a candidate's original (of a
+  JSONL file, only that line) and verifies it exactly as with stored data when the digest
+  still matches; when the file is gone or changed, the candidate is reported unverified
+  (``CheckResult.unverified``, a warning), never silently dropped.
+- ``terms``: document frequencies (the terms of :attr:`~dedup.score.Prepared.terms`), so
   that term rarity (IDF) in ``check`` comes from the index plus the batch, not from the batch
-  alone. Removing or replacing an article re-analyses its text to subtract its terms; in a
-  compact index whose original changed that is impossible, and ``meta.uncounted`` says how
-  many articles' terms stayed counted (IDF drifts slightly; ``index stats`` shows it).
+  alone. Removing or replacing an article subtracts its terms (in a compact index, from its
+  original re-analysed; when that changed it is impossible, and ``meta.uncounted`` says how
+  many articles' terms stayed counted: IDF drifts slightly; ``index stats`` shows it).
 
 Figures (bytes per article at 100,000 articles, both kinds) are in ``bench/README.md``.
 
@@ -61,7 +69,6 @@ import os
 import re
 import tempfile
 import time
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -73,9 +80,9 @@ import duckdb
 import numpy as np
 
 from dedup.bandjoin import SALIENT, SHINGLES, band_join
-from dedup.corpus import document_terms
-from dedup.fingerprint import Fingerprint, Settings, fingerprint
+from dedup.fingerprint import Settings
 from dedup.index import (
+    STORED_SKETCH_BITS,
     confirmed,
     key_pairs,
     pair_keys,
@@ -85,10 +92,13 @@ from dedup.index import (
     strongest,
 )
 from dedup.model import Article
-from dedup.normalise import Analysis, analyse
+from dedup.normalise import silent
+from dedup.pipeline import Profile, profile_articles, profiles
 from dedup.read import InputError, read_paths, read_records
+from dedup.score import Prepared
 
-FORMAT_VERSION = 2  # 2: 32-bit buckets, b-bit salient sketches, compact indexes
+FORMAT_VERSION = 3  # 3: prepared data instead of texts, a column per band, the salient buckets the sketch
+SHINGLE_BITS = 28  # of a word-shingle band's hash kept as its bucket
 DEFAULT_PATH = Path(".dedup") / "index.duckdb"
 LOCK_TIMEOUT = 10.0  # seconds a second writer waits for the first one
 
@@ -105,13 +115,12 @@ CREATE TABLE articles (
     url VARCHAR,
     language VARCHAR,
     digest UBIGINT,
-    text BLOB,
-    salient BLOB
+    prepared BLOB
 );
-CREATE TABLE bands (kind UTINYINT NOT NULL, band UTINYINT NOT NULL, bucket UINTEGER NOT NULL, doc UINTEGER NOT NULL);
 CREATE TABLE terms (term VARCHAR NOT NULL, df INTEGER NOT NULL);
 """
-_TABLES = {"meta", "articles", "bands", "terms"}
+_BAND_TABLES = {SHINGLES: "shingle_bands", SALIENT: "salient_bands"}
+_TABLES = {"meta", "articles", "terms", *_BAND_TABLES.values()}
 _METADATA = ("origin", "title", "date", "source", "url", "language")
 
 
@@ -161,11 +170,11 @@ class IndexStats:
     format_version: int
     settings: dict[str, Any]
     articles: int
-    band_rows: int
+    buckets: int  # band buckets stored, both kinds
     terms: int
-    text_bytes: int  # compressed article texts
+    prepared_bytes: int  # compressed prepared data (none in a compact index)
     file_bytes: int
-    compact: bool = False  # keeps no texts: verification re-reads the originals
+    compact: bool = False  # keeps no prepared data: verification re-reads the originals
     uncounted: int = 0  # compact: articles removed or replaced whose terms could not be uncounted
 
     @property
@@ -179,9 +188,9 @@ class IndexStats:
             "format_version": self.format_version,
             "settings": self.settings,
             "articles": self.articles,
-            "band_rows": self.band_rows,
+            "buckets": self.buckets,
             "terms": self.terms,
-            "text_bytes": self.text_bytes,
+            "prepared_bytes": self.prepared_bytes,
             "file_bytes": self.file_bytes,
             "bytes_per_article": None if per is None else round(per, 1),
             "compact": self.compact,
@@ -245,12 +254,16 @@ def _create(path: Path, settings: Settings, compact: bool) -> None:
         tmp.unlink()  # DuckDB creates the file itself
         with duckdb.connect(str(tmp), config=_CONFIG) as con:
             con.execute(_SCHEMA)
+            for kind, count in ((SHINGLES, settings.bands), (SALIENT, settings.salient_bands)):
+                columns = "".join(f", b{k} UINTEGER NOT NULL" for k in range(count))
+                con.execute(f"CREATE TABLE {_BAND_TABLES[kind]} (doc UINTEGER NOT NULL{columns})")
             con.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
                 [
                     ["format_version", str(FORMAT_VERSION)],
+                    ["prepared_version", str(Prepared.VERSION)],
                     ["settings", json.dumps(settings.to_dict())],
-                    ["texts", "none" if compact else "stored"],
+                    ["kind", "compact" if compact else "full"],
                     ["uncounted", "0"],
                 ],
             )
@@ -263,45 +276,39 @@ def _create(path: Path, settings: Settings, compact: bool) -> None:
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
 
 
-def _bands_of(fps: Sequence[Fingerprint], docs: Sequence[int]) -> dict[str, np.ndarray]:
-    """The ``bands`` rows of articles: numpy columns DuckDB scans directly.
-
-    A bucket keeps the top 32 bits of the band hash: against a million articles, 64 bands
-    then collide by chance about once per 70 new articles, and each bucket costs 4 bytes, not 8.
-    Rows go in ``(kind, band, doc)`` order so that DuckDB stores kind, band and doc as runs
-    and deltas, next to nothing; the buckets are random and take their 4 bytes.
-    """
-    kind, band, bucket, doc = [], [], [], []
-    for d, fp in zip(docs, fps, strict=True):
-        for k, values in ((SHINGLES, fp.shingle_bands), (SALIENT, fp.salient_bands)):
-            kind.extend([k] * len(values))
-            band.extend(range(len(values)))
-            bucket.extend(values)
-            doc.extend([d] * len(values))
-    columns = {
-        "kind": np.asarray(kind, dtype=np.uint8),
-        "band": np.asarray(band, dtype=np.uint8),
-        "bucket": (np.asarray(bucket, dtype=np.uint64) >> np.uint64(31)).astype(np.uint32),
-        "doc": np.asarray(doc, dtype=np.uint32),
+def _buckets(profiles: Sequence[Profile], settings: Settings) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per kind, the positions of the profiles that have bands of that kind and their buckets,
+    one row each (see the module's notes: the top bits of a shingle band's hash; a salient
+    band's sketch rows side by side)."""
+    shingled = [n for n, p in enumerate(profiles) if p.shingle_bands]
+    salient = [n for n, p in enumerate(profiles) if p.salient_bands]
+    shingle = np.asarray([profiles[n].shingle_bands for n in shingled], dtype=np.uint64).reshape(-1, settings.bands)
+    sketch = np.asarray([profiles[n].salient for n in salient], dtype=np.uint32)
+    sketch = sketch.reshape(len(salient), settings.salient_bands, -1)
+    packed = np.zeros(sketch.shape[:2], dtype=np.uint32)
+    for row in range(sketch.shape[2]):
+        packed = (packed << np.uint32(STORED_SKETCH_BITS)) | sketch[:, :, row]
+    return {
+        SHINGLES: (np.asarray(shingled, dtype=np.int64), (shingle >> np.uint64(63 - SHINGLE_BITS)).astype(np.uint32)),
+        SALIENT: (np.asarray(salient, dtype=np.int64), packed),
     }
-    order = np.lexsort((columns["doc"], columns["band"], columns["kind"]))
-    return {k: v[order] for k, v in columns.items()}
 
 
-def _salient_blob(fp: Fingerprint) -> bytes | None:
-    if not fp.salient_bands:  # too few salient terms: never a salient candidate
-        return None
-    return salient_sketch(fp.salient_values).tobytes()
+def _sketches(packed: np.ndarray, rows: int) -> np.ndarray:
+    """The salient sketches that salient buckets (one article a row) pack."""
+    mask = np.uint32(2**STORED_SKETCH_BITS - 1)
+    shifts = [np.uint32(STORED_SKETCH_BITS * (rows - 1 - r)) for r in range(rows)]
+    return np.stack([(packed >> shift) & mask for shift in shifts], axis=2).reshape(len(packed), -1)
 
 
 class Store:
     """An open index. Use :meth:`open`; close it (or use ``with``) to release the file lock."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, settings: Settings, texts: bool = True) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, settings: Settings, full: bool = True) -> None:
         self._con = con
         self.path = path
         self.settings = settings
-        self.texts = texts  # False: a compact index, verification re-reads the originals
+        self.full = full  # False: a compact index, verification re-reads the originals
 
     # --- opening -----------------------------------------------------------------------
 
@@ -320,8 +327,8 @@ class Store:
         is False).
 
         ``settings`` must be the ones the index was built with (``None``: take the index's,
-        for reading only). ``compact`` makes a new index that keeps no texts (``None``: the
-        index's kind; True for an index that keeps them is an error). Raises a
+        for reading only). ``compact`` makes a new index that keeps no prepared data
+        (``None``: the index's kind; True for a full index is an error). Raises a
         :class:`StoreError` subclass with a one-line message.
         """
         path = Path(path)
@@ -338,7 +345,7 @@ class Store:
             with translated(path):
                 stored, texts = cls._read_meta(con, path)
             if compact and texts:
-                raise StoreError(f"{path}: the index keeps article texts; --compact applies when an index is created")
+                raise StoreError(f"{path}: a full index; --compact applies when an index is created")
             if settings is not None and stored != settings:
                 differ = [
                     f"{k}={v!r} (index: {stored.to_dict()[k]!r})"
@@ -359,17 +366,22 @@ class Store:
         tables = {
             row[0] for row in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
         }
-        if not _TABLES.issubset(tables):
-            raise NotAnIndex(f"{path}: a DuckDB database, but not a dedup index")
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
         version = meta.get("format_version")
+        if version is None or (version == str(FORMAT_VERSION) and not _TABLES.issubset(tables)):
+            raise NotAnIndex(f"{path}: a DuckDB database, but not a dedup index")
         if version != str(FORMAT_VERSION):
             raise FormatMismatch(
                 f"{path}: index format version {version}; this dedup reads version {FORMAT_VERSION} "
                 "(rebuild the index with `dedup index add`)"
             )
+        if meta.get("prepared_version") != str(Prepared.VERSION):
+            raise FormatMismatch(
+                f"{path}: the index's articles were analysed by another version of dedup "
+                "(rebuild the index with `dedup index add`)"
+            )
         try:
-            return Settings(**json.loads(meta["settings"])), meta["texts"] == "stored"
+            return Settings(**json.loads(meta["settings"])), meta["kind"] == "full"
         except (KeyError, TypeError, ValueError):
             raise FormatMismatch(f"{path}: the index's settings are unreadable") from None
 
@@ -384,24 +396,27 @@ class Store:
 
     # --- writing -------------------------------------------------------------------------
 
-    def add(self, analyses: Sequence[Analysis], fingerprints: Sequence[Fingerprint] | None = None) -> AddResult:
-        """Add analysed articles in one transaction; an id already indexed is replaced."""
-        latest = {a.article.id: n for n, a in enumerate(analyses)}  # the last of a repeated id wins
+    def add(self, articles: Sequence[Article], profiles: Sequence[Profile] | None = None) -> AddResult:
+        """Add articles in one transaction; an id already indexed is replaced. ``profiles``:
+        theirs (:func:`dedup.pipeline.profiles`, made on several processes), else made here."""
+        if profiles is None:
+            profiles = profile_articles(articles, self.settings)
+        latest = {a.id: n for n, a in enumerate(articles)}  # the last of a repeated id wins
         keep = sorted(latest.values())
-        analyses = [analyses[n] for n in keep]
-        fps = [fingerprints[n] for n in keep] if fingerprints else [fingerprint(a, self.settings) for a in analyses]
-        ids = [a.article.id for a in analyses]
+        articles, profiles = [articles[n] for n in keep], [profiles[n] for n in keep]
+        ids = [a.id for a in articles]
         con = self._con
         con.begin()
         try:
             replaced = self._forget(ids)
             start = self._scalar("SELECT coalesce(max(doc) + 1, 0) FROM articles")
-            docs = list(range(start, start + len(analyses)))
-            self._insert("articles", self._article_columns(analyses, fps, docs))
-            self._insert("bands", _bands_of(fps, docs))
+            docs = np.arange(start, start + len(articles), dtype=np.uint32)
+            self._insert("articles", self._article_columns(articles, profiles, docs))
+            for kind, (rows, buckets) in _buckets(profiles, self.settings).items():
+                self._insert(_BAND_TABLES[kind], {"doc": docs[rows], **_band_columns(buckets)})
             df: Counter[str] = Counter()
-            for a in analyses:
-                df.update(document_terms(a))
+            for profile in profiles:
+                df.update(profile.terms)
             self._count_terms(df, +1)
             con.commit()
         except BaseException:
@@ -410,23 +425,21 @@ class Store:
         return AddResult(ids, replaced, self.count())
 
     def _article_columns(
-        self, analyses: Sequence[Analysis], fps: Sequence[Fingerprint], docs: Sequence[int]
+        self, articles: Sequence[Article], profiles: Sequence[Profile], docs: np.ndarray
     ) -> dict[str, Any]:
         """The ``articles`` rows. A compact index keeps only what finds the original again
-        (id, origin, a digest of the text); the others keep the text and metadata."""
-        articles = [a.article for a in analyses]
-        kept = self.texts
+        (id, origin, a digest of the text); a full one the metadata and prepared data."""
+        full = self.full
         columns: dict[str, Any] = {
-            "doc": np.asarray(docs, dtype=np.uint32),
+            "doc": docs,
             "id": [a.id for a in articles],
             "origin": [a.origin or None for a in articles],
         }
         for key in _METADATA[1:-1]:
-            columns[key] = [getattr(a, key) or None if kept else None for a in articles]
-        columns["language"] = [a.language for a in analyses]
-        columns["digest"] = np.asarray([0 if kept else _digest(a.text) for a in articles], dtype=np.uint64)
-        columns["text"] = [zlib.compress(a.text.encode("utf-8"), 9) if kept else None for a in articles]
-        columns["salient"] = [_salient_blob(fp) for fp in fps]
+            columns[key] = [getattr(a, key) or None if full else None for a in articles]
+        columns["language"] = [p.language for p in profiles]
+        columns["digest"] = np.asarray([0 if full else _digest(a.text) for a in articles], dtype=np.uint64)
+        columns["prepared"] = [p.prepared if full else None for p in profiles]
         return columns
 
     def remove(self, ids: Iterable[str]) -> list[str]:
@@ -448,23 +461,26 @@ class Store:
         con = self._con
         con.execute("CREATE OR REPLACE TEMP TABLE gone_ids (id VARCHAR)")
         self._insert("gone_ids", {"id": ids})
-        rows = con.execute(f"{_SELECT} SEMI JOIN gone_ids USING (id)").fetchall()
-        if not rows:
+        con.execute("CREATE OR REPLACE TEMP TABLE gone_docs AS SELECT doc FROM articles SEMI JOIN gone_ids USING (id)")
+        docs = [row[0] for row in con.execute("SELECT doc FROM gone_docs").fetchall()]
+        if not docs:
             return []
-        found, gone = _articles_of(rows)
+        found, gone = self.prepared(docs)
         df: Counter[str] = Counter()
-        for article in found.values():
-            df.update(document_terms(analyse(article)))
+        for data in found.values():
+            df.update(Prepared.loads(data).terms)
         self._count_terms(df, -1)
         if gone:  # a compact index whose original changed: its terms stay counted (say how many)
             con.execute(
                 "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + ? AS VARCHAR) WHERE key = 'uncounted'",
                 [len(gone)],
             )
-        con.execute("CREATE OR REPLACE TEMP TABLE gone_docs AS SELECT doc FROM articles SEMI JOIN gone_ids USING (id)")
-        con.execute("DELETE FROM bands WHERE doc IN (SELECT doc FROM gone_docs)")
-        con.execute("DELETE FROM articles WHERE doc IN (SELECT doc FROM gone_docs)")
-        return sorted({row[1] for row in rows})
+        forgotten = sorted(
+            {row[0] for row in con.execute("SELECT id FROM articles SEMI JOIN gone_docs USING (doc)").fetchall()}
+        )
+        for table in ("articles", *_BAND_TABLES.values()):
+            con.execute(f"DELETE FROM {table} WHERE doc IN (SELECT doc FROM gone_docs)")
+        return forgotten
 
     def _count_terms(self, df: Counter[str], sign: int) -> None:
         if not df:
@@ -492,36 +508,51 @@ class Store:
         return {r[0] for r in self._con.execute("SELECT id FROM articles SEMI JOIN asked_ids USING (id)").fetchall()}
 
     def candidates(
-        self, fingerprints: Sequence[Fingerprint], ids: Sequence[str], max_candidates: int | None = None
+        self, profiles: Sequence[Profile], ids: Sequence[str], max_candidates: int | None = None
     ) -> list[tuple[int, int]]:
-        """Indexed candidates of a new batch: ``(position in the batch, doc)`` pairs, each once.
+        """Indexed candidates of a new batch (its profiles, fingerprinted): ``(position in the
+        batch, doc)`` pairs, each once.
 
-        One SQL join of the batch's bands (a temporary table) with the index's on
-        ``(kind, band, bucket)``; buckets holding more than ``MAX_BUCKET`` articles (index and
-        batch together) are skipped, and salient-only pairs are confirmed on the signatures,
-        as :class:`dedup.index.MemoryIndex` does. Indexed articles whose id is in the batch
-        are left out: the batch's version replaces them. With ``max_candidates``, each new
-        article keeps only its strongest candidates, rated as ``MemoryIndex`` rates them (ties:
-        the lower doc); the join already drops every shingle-band pair ranked below that, so
-        at most ``max_candidates`` an article leave the database, besides the salient pairs
-        still to confirm.
+        The batch's buckets go to a temporary table ``(kind, band, bucket, pos)``; the indexed
+        articles sharing one are found column by column (a semi-join per band), and the band
+        join of :mod:`dedup.bandjoin` pairs the two: buckets holding more than ``MAX_BUCKET``
+        articles (index and batch together) are skipped, and salient-only pairs are confirmed
+        on the sketches, as :class:`dedup.index.MemoryIndex` does. Indexed articles whose id is
+        in the batch are left out: the batch's version replaces them. With
+        ``max_candidates``, each new article keeps only its strongest candidates, rated as
+        ``MemoryIndex`` rates them (ties: the lower doc); the join already drops every
+        shingle-band pair ranked below that, so at most ``max_candidates`` an article leave
+        the database, besides the salient pairs still to confirm.
         """
-        if not fingerprints:
+        if not profiles:
             return []
         con = self._con
         con.execute(
             "CREATE OR REPLACE TEMP TABLE batch_bands (kind UTINYINT, band UTINYINT, bucket UINTEGER, pos UINTEGER)"
         )
-        self._insert("batch_bands", _bands_of(fingerprints, range(len(fingerprints))))
+        buckets = _buckets(profiles, self.settings)
+        for kind, (rows, packed) in buckets.items():
+            count = packed.shape[1]
+            self._insert(
+                "batch_bands",
+                {
+                    "kind": np.full(packed.size, kind, dtype=np.uint8),
+                    "band": np.tile(np.arange(count, dtype=np.uint8), len(rows)),
+                    "bucket": packed.reshape(-1),
+                    "pos": np.repeat(rows, count).astype(np.uint32),
+                },
+            )
         con.execute("CREATE OR REPLACE TEMP TABLE batch_ids (id VARCHAR)")
         self._insert("batch_ids", {"id": list(ids)})
-        excluded_and_hits = """
+        hits = " UNION ALL ".join(
+            f"SELECT {kind}::UTINYINT AS kind, {band}::UTINYINT AS band, b{band} AS bucket, doc FROM {table} "
+            f"WHERE b{band} IN (SELECT bucket FROM batch_bands WHERE kind = {kind} AND band = {band})"
+            for kind, table in _BAND_TABLES.items()
+            for band in range(self.settings.bands if kind == SHINGLES else self.settings.salient_bands)
+        )
+        excluded_and_hits = f"""
             excluded AS (SELECT doc FROM articles SEMI JOIN batch_ids USING (id)),
-            hits AS (
-                SELECT b.kind, b.band, b.bucket, b.doc FROM bands b
-                SEMI JOIN batch_bands n ON b.kind = n.kind AND b.band = n.band AND b.bucket = n.bucket
-                WHERE b.doc NOT IN (SELECT doc FROM excluded)
-            )
+            hits AS (SELECT * FROM ({hits}) h WHERE doc NOT IN (SELECT doc FROM excluded))
         """
         joined = band_join("batch_bands", "hits", left_doc="pos", before=excluded_and_hits, shared=True)
         if max_candidates is not None:
@@ -532,11 +563,15 @@ class Store:
                     OR row_number() OVER (PARTITION BY kind, pos ORDER BY shared DESC, doc) <= {int(max_candidates)})
             """
         rows = con.execute(joined).fetchnumpy()
-        new = np.stack([salient_sketch(fp.salient_values) for fp in fingerprints])
+        new = np.zeros((len(profiles), self.settings.salient_num_perm), dtype=np.uint32)
+        with_salient, packed = buckets[SALIENT]
+        new[with_salient] = _sketches(packed, self._rows_per_salient_band)
 
         def estimates(positions: np.ndarray, docs: np.ndarray) -> np.ndarray:
             held, sketches = self._salient_sketches(set(np.unique(docs).tolist()))
-            return salient_estimates(new[positions], sketches[np.searchsorted(held, docs)])
+            return salient_estimates(
+                salient_sketch(new[positions]), salient_sketch(sketches[np.searchsorted(held, docs)])
+            )
 
         shingles = rows["kind"] == SHINGLES
         salient_keys = pair_keys(rows["pos"][~shingles], rows["doc"][~shingles])
@@ -548,6 +583,10 @@ class Store:
             rated = strength(keys, shingle_keys, shared, estimates, self.settings)
             keys = strongest(keys, rated, max_candidates, first_only=True)
         return key_pairs(keys)
+
+    @property
+    def _rows_per_salient_band(self) -> int:
+        return self.settings.salient_num_perm // self.settings.salient_bands
 
     def _insert(self, table: str, columns: dict[str, Any]) -> None:
         """Append numpy (or list) columns to ``table``, in its column order, in one scan."""
@@ -565,20 +604,40 @@ class Store:
         self._insert("wanted_docs", {"doc": np.asarray(sorted(docs), dtype=np.uint32)})
 
     def _salient_sketches(self, docs: set[int]) -> tuple[np.ndarray, np.ndarray]:
-        """The stored sketches of ``docs`` (all have salient bands, so all have one): doc
-        numbers in order, and their sketches as the rows of one matrix."""
+        """The sketches of ``docs`` (all have salient bands): doc numbers in order, and their
+        sketches as the rows of one matrix."""
         self._docs_table(docs)
         rows = self._con.execute(
-            "SELECT doc, salient FROM articles SEMI JOIN wanted_docs USING (doc) ORDER BY doc"
-        ).fetchall()
-        sketches = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.uint8).reshape(len(rows), -1)
-        return np.asarray([doc for doc, _ in rows], dtype=np.uint32), sketches
+            f"SELECT * FROM {_BAND_TABLES[SALIENT]} SEMI JOIN wanted_docs USING (doc) ORDER BY doc"
+        ).fetchnumpy()
+        held = rows.pop("doc")
+        packed = np.stack([rows[f"b{k}"] for k in range(self.settings.salient_bands)], axis=1).astype(np.uint32)
+        return held, _sketches(packed, self._rows_per_salient_band)
 
-    def articles(self, docs: Iterable[int]) -> tuple[dict[int, Article], list[str]]:
-        """Indexed articles by doc number, with their text (decompressed, or re-read from the
-        original in a compact index), and the ids of those whose original is gone or changed."""
+    def prepared(self, docs: Iterable[int], jobs: int = 1) -> tuple[dict[int, bytes], list[str]]:
+        """The :meth:`~dedup.score.Prepared.dumps` of indexed articles by doc number (stored, or in
+        a compact index made again from the originals, on ``jobs`` processes), and the ids of
+        those whose original is gone or changed."""
         self._docs_table(docs)
-        return _articles_of(self._con.execute(f"{_SELECT} SEMI JOIN wanted_docs USING (doc)").fetchall())
+        rows = self._con.execute(f"{_SELECT} SEMI JOIN wanted_docs USING (doc)").fetchall()
+        found = {doc: data for doc, *_, data in rows if data is not None}
+        wanted = {
+            doc: (article_id, origin or "", digest)
+            for doc, article_id, origin, *_, digest, data in rows
+            if data is None
+        }
+        originals = _originals({origin for _, origin, _ in wanted.values()})
+        again: dict[int, Article] = {}
+        lost = []
+        for doc, (article_id, origin, digest) in wanted.items():
+            original = originals.get(origin)
+            if original is not None and _digest(original.text) == digest:  # the file still says the same
+                again[doc] = replace(original, id=article_id)
+            else:
+                lost.append(article_id)
+        made = profiles(list(again.values()), self.settings, jobs, silent, fingerprinted=False)
+        found.update((doc, p.prepared) for doc, p in zip(again, made, strict=True))
+        return found, sorted(lost)
 
     def document_frequencies(self, terms: Iterable[str]) -> Counter[str]:
         """Indexed document frequencies of ``terms`` (only those: the table can be large)."""
@@ -589,10 +648,11 @@ class Store:
 
     def stats(self) -> IndexStats:
         con = self._con
-        [(articles, text_bytes)] = con.execute(
-            "SELECT count(*), coalesce(sum(octet_length(text)), 0) FROM articles"
+        [(articles, prepared_bytes)] = con.execute(
+            "SELECT count(*), coalesce(sum(octet_length(prepared)), 0) FROM articles"
         ).fetchall()
-        band_rows = self._scalar("SELECT count(*) FROM bands")
+        buckets = self._scalar(f"SELECT count(*) FROM {_BAND_TABLES[SHINGLES]}") * self.settings.bands
+        buckets += self._scalar(f"SELECT count(*) FROM {_BAND_TABLES[SALIENT]}") * self.settings.salient_bands
         terms = self._scalar("SELECT count(*) FROM terms")
         uncounted = self._scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'uncounted'")
         return IndexStats(
@@ -600,42 +660,24 @@ class Store:
             FORMAT_VERSION,
             self.settings.to_dict(),
             articles,
-            band_rows,
+            buckets,
             terms,
-            text_bytes,
+            prepared_bytes,
             sum(p.stat().st_size for p in (self.path, self.path.with_name(self.path.name + ".wal")) if p.exists()),
-            compact=not self.texts,
+            compact=not self.full,
             uncounted=uncounted,
         )
 
 
-_SELECT = f"SELECT doc, id, {', '.join(_METADATA)}, digest, text FROM articles"
+_SELECT = f"SELECT doc, id, {', '.join(_METADATA)}, digest, prepared FROM articles"
+
+
+def _band_columns(buckets: np.ndarray) -> dict[str, np.ndarray]:
+    return {f"b{k}": buckets[:, k] for k in range(buckets.shape[1])}
 
 
 def _digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def _articles_of(rows: Iterable[Sequence[Any]]) -> tuple[dict[int, Article], list[str]]:
-    """Articles from ``_SELECT`` rows, and the ids of the compact ones whose original is lost."""
-    found: dict[int, Article] = {}
-    wanted: dict[int, tuple[str, str, int]] = {}  # compact: doc -> (id, origin, digest)
-    for doc, article_id, *meta, digest, text in rows:
-        fields = dict(zip(_METADATA, meta, strict=True))
-        fields["origin"] = fields["origin"] or ""
-        if text is None:
-            wanted[doc] = (article_id, fields["origin"], digest)
-        else:
-            found[doc] = Article(article_id, zlib.decompress(text).decode("utf-8"), **fields)
-    originals = _originals({origin for _, origin, _ in wanted.values()})
-    lost = []
-    for doc, (article_id, origin, digest) in wanted.items():
-        original = originals.get(origin)
-        if original is not None and _digest(original.text) == digest:  # the file still says the same
-            found[doc] = replace(original, id=article_id)
-        else:
-            lost.append(article_id)
-    return found, sorted(lost)
 
 
 def _originals(origins: set[str]) -> dict[str, Article]:

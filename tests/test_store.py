@@ -16,19 +16,16 @@ from dedup.fingerprint import Settings, fingerprint
 from dedup.index import candidate_pairs, salient_estimates, salient_sketch
 from dedup.model import Article, Relation
 from dedup.normalise import analyse
+from dedup.pipeline import profile_articles
 from dedup.read import read_paths
+from dedup.score import Prepared, prepare
 from dedup.store import FORMAT_VERSION, FormatMismatch, IndexLocked, NotAnIndex, SettingsMismatch, Store, StoreError
 from tests.conftest import DATA, SEEDS
 
 
-@pytest.fixture
-def analysed(seed_articles):
-    return {k: analyse(a) for k, a in seed_articles.items()}
-
-
-def _index(path, analyses, **kwargs):
+def _index(path, articles, **kwargs):
     with Store.open(path, write=True, **kwargs) as store:
-        return store.add(analyses)
+        return store.add(articles)
 
 
 def _table_count(path, table):
@@ -36,84 +33,86 @@ def _table_count(path, table):
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-def test_add_records_articles_bands_and_term_counts(tmp_path, analysed):
+def test_add_records_articles_bands_and_term_counts(tmp_path, seed_articles):
     path = tmp_path / "index.duckdb"
-    result = _index(path, [analysed[k] for k in ("000", "001", "003")])
+    result = _index(path, [seed_articles[k] for k in ("000", "001", "003")])
     assert result.total == 3 and result.replaced == [] and len(result.added) == 3
     with Store.open(path) as store:
         stats = store.stats()
-        assert stats.articles == 3 and stats.band_rows == 3 * 64 and stats.format_version == FORMAT_VERSION
-        assert stats.settings == Settings().to_dict() and stats.file_bytes > 0
-        df = store.document_frequencies(document_terms(analysed["001"]))
+        assert stats.articles == 3 and stats.buckets == 3 * 64 and stats.format_version == FORMAT_VERSION
+        assert stats.settings == Settings().to_dict() and stats.file_bytes > 0 and stats.prepared_bytes > 0
+        df = store.document_frequencies(document_terms(analyse(seed_articles["001"])))
         assert df["sommet"] == 3 and df["#35"] == 1  # every seed says "sommet"; only 001 of these "35 pays"
-        found, lost = store.articles([1])
-        article = found[1]
+        found, lost = store.prepared([1])
     assert lost == []
-    assert article.text == analysed["001"].article.text and article.date == "2026-01-06"
+    assert Prepared.loads(found[1]) == prepare(analyse(seed_articles["001"]))
+    assert Prepared.loads(found[1]).date == "2026-01-06"
 
 
-def test_re_adding_an_id_replaces_it(tmp_path, analysed):
+def test_re_adding_an_id_replaces_it(tmp_path, seed_articles):
     path = tmp_path / "index.duckdb"
-    _index(path, [analysed["000"], analysed["001"]])
-    before = (_table_count(path, "bands"), _table_count(path, "terms"))
-    again = _index(path, [analysed["001"]])
-    assert again.replaced == [analysed["001"].article.id] and again.total == 2
-    assert (_table_count(path, "bands"), _table_count(path, "terms")) == before
+    _index(path, [seed_articles["000"], seed_articles["001"]])
+    tables = ("shingle_bands", "salient_bands", "terms")
+    before = [_table_count(path, table) for table in tables]
+    again = _index(path, [seed_articles["001"]])
+    assert again.replaced == [seed_articles["001"].id] and again.total == 2
+    assert [_table_count(path, table) for table in tables] == before
     with Store.open(path) as store:
         df = store.document_frequencies({"sommet"})
     assert df["sommet"] == 2  # counted once per article, not once per add
 
 
-def test_remove(tmp_path, analysed):
+def test_remove(tmp_path, seed_articles):
     path = tmp_path / "index.duckdb"
-    _index(path, [analysed[k] for k in ("000", "001", "003")])
+    _index(path, [seed_articles[k] for k in ("000", "001", "003")])
     with Store.open(path, write=True) as store:
-        assert store.remove([analysed["001"].article.id, "no-such-id"]) == [analysed["001"].article.id]
-        assert store.count() == 2 and store.stats().band_rows == 2 * 64
+        assert store.remove([seed_articles["001"].id, "no-such-id"]) == [seed_articles["001"].id]
+        assert store.count() == 2 and store.stats().buckets == 2 * 64
         assert store.document_frequencies({"sommet", "#35"}) == {"sommet": 2}
         assert store.remove(["no-such-id"]) == []
 
 
-def test_a_failed_add_leaves_the_index_as_it_was(tmp_path, analysed, monkeypatch):
+def test_a_failed_add_leaves_the_index_as_it_was(tmp_path, seed_articles, monkeypatch):
     path = tmp_path / "index.duckdb"
-    _index(path, [analysed["000"]])
+    _index(path, [seed_articles["000"]])
 
-    def boom(_analysis):
+    def boom(*_args):
         raise RuntimeError("interrupted")
 
-    monkeypatch.setattr("dedup.store.document_terms", boom)  # fails after the rows are inserted
+    monkeypatch.setattr(Store, "_count_terms", boom)  # fails after the rows are inserted
     with pytest.raises(RuntimeError):
-        _index(path, [analysed["001"], analysed["002"]])
-    assert _table_count(path, "articles") == 1 and _table_count(path, "bands") == 64
+        _index(path, [seed_articles["001"], seed_articles["002"]])
+    assert [_table_count(path, t) for t in ("articles", "shingle_bands", "salient_bands")] == [1, 1, 1]
 
 
-def test_candidates_are_the_memory_index_candidates(tmp_path, analysed):
+def test_candidates_are_the_memory_index_candidates(tmp_path, seed_articles):
     """The SQL join finds the same index × batch pairs as the in-memory LSH on all five."""
     old, new = ["000", "001", "003"], ["002", "004"]
     path = tmp_path / "index.duckdb"
-    _index(path, [analysed[k] for k in old])
-    fps = [fingerprint(analysed[k]) for k in new]
+    _index(path, [seed_articles[k] for k in old])
     with Store.open(path) as store:
-        found = store.candidates(fps, [analysed[k].article.id for k in new])
+        found = store.candidates(
+            profile_articles([seed_articles[k] for k in new], Settings()), [seed_articles[k].id for k in new]
+        )
     order = old + new
-    memory = candidate_pairs((fingerprint(analysed[k]) for k in order), Settings().salient_min_jaccard)
+    memory = candidate_pairs((fingerprint(analyse(seed_articles[k])) for k in order), Settings().salient_min_jaccard)
     expected = {(order[j], order[i]) for i, j in memory if order[i] in old and order[j] in new}
     assert {(new[pos], old[doc]) for pos, doc in found} == expected
     assert ("002", "001") in expected and ("004", "003") in expected
 
 
-def test_an_index_refuses_other_settings(tmp_path, analysed):
+def test_an_index_refuses_other_settings(tmp_path, seed_articles):
     path = tmp_path / "index.duckdb"
-    _index(path, [analysed["000"]])
+    _index(path, [seed_articles["000"]])
     with pytest.raises(SettingsMismatch, match=r"num_perm=64 \(index: 128\)"):
-        _index(path, [analysed["001"]], settings=Settings(num_perm=64))
+        _index(path, [seed_articles["001"]], settings=Settings(num_perm=64))
     with Store.open(path, settings=None) as store:  # reading without settings takes the index's
         assert store.settings == Settings()
 
 
-def test_an_index_of_another_format_version_is_refused(tmp_path, analysed):
+def test_an_index_of_another_format_version_is_refused(tmp_path, seed_articles):
     path = tmp_path / "index.duckdb"
-    _index(path, [analysed["000"]])
+    _index(path, [seed_articles["000"]])
     with duckdb.connect(str(path)) as con:
         con.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
     with pytest.raises(FormatMismatch, match=f"format version 99; this dedup reads version {FORMAT_VERSION}"):
@@ -143,9 +142,9 @@ def test_a_missing_index_is_an_error_when_reading(tmp_path):
         Store.open(tmp_path / "nothere.duckdb")
 
 
-def test_a_second_writer_waits_then_gets_a_clear_error(tmp_path, analysed):
+def test_a_second_writer_waits_then_gets_a_clear_error(tmp_path, seed_articles):
     path = tmp_path / "index.duckdb"
-    _index(path, [analysed["000"]])
+    _index(path, [seed_articles["000"]])
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -187,9 +186,9 @@ def test_a_compact_index_keeps_no_text_and_verifies_against_the_originals(tmp_pa
     index_add(["held"], "compact.duckdb", compact=True)
     index_add(["held"], "full.duckdb")
     with duckdb.connect("compact.duckdb", read_only=True) as con:
-        assert con.execute("SELECT count(*), count(text), count(title) FROM articles").fetchall() == [(3, 0, 0)]
+        assert con.execute("SELECT count(*), count(prepared), count(title) FROM articles").fetchall() == [(3, 0, 0)]
     compact, full = index_stats("compact.duckdb"), index_stats("full.duckdb")
-    assert compact.compact and not full.compact and compact.text_bytes == 0 and full.text_bytes > 0
+    assert compact.compact and not full.compact and compact.prepared_bytes == 0 and full.prepared_bytes > 0
     batch = read_paths(["new"]).articles
     in_compact, in_full = check(batch, "compact.duckdb"), check(batch, "full.duckdb")
     assert _verdicts(in_compact) == _verdicts(in_full) and in_compact.unverified == []
@@ -209,17 +208,17 @@ def test_a_compact_index_re_reads_jsonl_records_by_line(tmp_path):
     records = [{"id": f"r{n}", "text": a.text, "date": a.date} for n, a in enumerate(read_paths([SEEDS]).articles)]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     with Store.open(tmp_path / "index.duckdb", write=True, compact=True) as store:
-        store.add([analyse(a) for a in read_paths([path]).articles])
-        found, lost = store.articles(range(5))
-    assert lost == [] and [(a.id, a.text, a.date) for a in found.values()] == [
-        (r["id"], r["text"], r["date"]) for r in records
+        store.add(read_paths([path]).articles)
+        found, lost = store.prepared(range(5))
+    assert lost == [] and [Prepared.loads(found[doc]) for doc in range(5)] == [
+        prepare(analyse(Article(r["id"], r["text"], date=r["date"]))) for r in records
     ]
 
 
-def test_compact_applies_when_an_index_is_created(tmp_path, analysed):
+def test_compact_applies_when_an_index_is_created(tmp_path, seed_articles):
     path = tmp_path / "index.duckdb"
-    _index(path, [analysed["000"]])
-    with pytest.raises(StoreError, match="keeps article texts; --compact applies when an index is created"):
+    _index(path, [seed_articles["000"]])
+    with pytest.raises(StoreError, match="a full index; --compact applies when an index is created"):
         Store.open(path, write=True, compact=True)
 
 
@@ -241,10 +240,11 @@ def test_a_cap_keeps_each_new_articles_strongest_indexed_candidates(tmp_path):
             held.append(Article(f"{a.id}-shuffled{n}", "\n\n".join(rng.sample(paragraphs, len(paragraphs)))))
     rng.shuffle(held)  # so that index order is not strength order
     index = tmp_path / "index.duckdb"
-    _index(index, [analyse(a) for a in held])
+    _index(index, held)
     settings = Settings()
     new = [fingerprint(analyse(a), settings) for a in originals]
     old = [fingerprint(analyse(a), settings) for a in held]
+    profiled = profile_articles(originals, settings)
 
     def rated(pos: int, doc: int) -> float:
         shared = sum(x == y for x, y in zip(new[pos].shingle_bands, old[doc].shingle_bands, strict=True))
@@ -254,8 +254,8 @@ def test_a_cap_keeps_each_new_articles_strongest_indexed_candidates(tmp_path):
         return float(salient_estimates(*sketches)[0])
 
     with Store.open(index) as store:
-        every = store.candidates(new, [a.id for a in originals])
-        capped = {cap: store.candidates(new, [a.id for a in originals], cap) for cap in (1, 3, 1000)}
+        every = store.candidates(profiled, [a.id for a in originals])
+        capped = {cap: store.candidates(profiled, [a.id for a in originals], cap) for cap in (1, 3, 1000)}
     assert capped[1000] == every
     for cap in (1, 3):
         for pos in range(len(originals)):

@@ -15,9 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dedup.corpus import document_terms
-from dedup.fingerprint import Settings, fingerprint
-from dedup.normalise import analyse
+from dedup.score import Prepared
 from dedup.store import Store
 from tests.conftest import DATA, ROOT, SEEDS
 
@@ -66,25 +64,23 @@ def _write_batches(records, folder: Path, count: int, rng: random.Random) -> lis
 
 def _assert_consistent(path: Path, expected_ids: set[str]) -> None:
     """The index holds exactly ``expected_ids``, each once, with its bands, and term document
-    frequencies equal to those recomputed from the stored texts."""
+    frequencies equal to those recomputed from the stored prepared data."""
     with Store.open(path) as store:
         assert store.count() == len(expected_ids)
-        articles, lost = store.articles(range(10**6))
+        stored, lost = store.prepared(range(10**6))
         assert lost == []
-        stored_df = store.document_frequencies(
-            set().union(*(document_terms(analyse(a)) for a in articles.values())) | {"sommet"}
-        )
-    assert sorted(a.id for a in articles.values()) == sorted(expected_ids)
+        prepared = {doc: Prepared.loads(data) for doc, data in stored.items()}
+        stored_df = store.document_frequencies(set().union(*(p.terms for p in prepared.values())) | {"sommet"})
+    assert sorted(p.id for p in prepared.values()) == sorted(expected_ids)
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = Counter(dict(con.execute("SELECT doc, count(*) FROM bands GROUP BY doc").fetchall()))
+        shingled = [row[0] for row in con.execute("SELECT doc FROM shingle_bands").fetchall()]
+        salient = [row[0] for row in con.execute("SELECT doc FROM salient_bands").fetchall()]
         terms = con.execute("SELECT count(*) FROM terms").fetchone()[0]
     df: Counter[str] = Counter()
-    for doc, article in articles.items():
-        analysis = analyse(article)
-        fp = fingerprint(analysis, Settings())
-        assert rows[doc] == len(fp.shingle_bands) + len(fp.salient_bands)
-        df.update(document_terms(analysis))
-    assert set(rows) == set(articles)  # no band row of a removed or half-added article
+    for p in prepared.values():
+        df.update(p.terms)
+    # One band row an article, none of a removed or half-added one.
+    assert sorted(shingled) == sorted(prepared) and set(salient) <= set(prepared) and len(set(salient)) == len(salient)
     assert stored_df == df and terms == len(df)
 
 
@@ -197,7 +193,7 @@ def _damaged(path: Path, how: str) -> None:
     from dedup.read import read_paths
 
     with Store.open(path, write=True) as store:
-        store.add([analyse(a) for a in read_paths([SEEDS]).articles])
+        store.add(read_paths([SEEDS]).articles)
     data = bytearray(path.read_bytes())
     if how == "truncated":
         data = data[: len(data) // 2]

@@ -191,14 +191,14 @@ def render_stats(stats: IndexStats, console: Console) -> None:
     per = stats.bytes_per_article
     console.print(f"[bold]{escape(stats.path)}[/] (format version {stats.format_version})")
     console.print(f"  articles     {stats.articles}")
-    console.print(f"  band rows    {stats.band_rows}")
+    console.print(f"  buckets      {stats.buckets}")
     console.print(f"  terms        {stats.terms}")
     if stats.compact:
-        console.print("  text         none kept (compact: verification re-reads the originals)")
+        console.print("  prepared     none kept (compact: verification re-reads the originals)")
         if stats.uncounted:
             console.print(f"  uncounted    {stats.uncounted} removed articles' terms (originals gone or changed)")
     else:
-        console.print(f"  text         {stats.text_bytes} bytes compressed")
+        console.print(f"  prepared     {stats.prepared_bytes} bytes compressed")
     console.print(f"  file         {stats.file_bytes} bytes" + (f" ({per:.0f} per article)" if per is not None else ""))
     settings = ", ".join(f"{k}={v}" for k, v in stats.settings.items())
     console.print(f"  settings     {escape(settings)}", highlight=False)

@@ -74,10 +74,18 @@ class Sentences:
     @classmethod
     def of(cls, stems: list[list[str]], weights: Mapping[str, float]) -> Sentences:
         flat = list(itertools.chain.from_iterable(stems))
-        rows = np.repeat(np.arange(len(stems), dtype=np.int32), [len(s) for s in stems])
-        keys = term_keys(flat)
         w = np.fromiter(map(weights.__getitem__, flat), dtype=np.float64, count=len(flat))
-        totals = np.bincount(rows, weights=w, minlength=len(stems))
+        bounds = list(itertools.accumulate((len(s) for s in stems), initial=0))
+        return cls.of_keys(term_keys(flat), w, list(itertools.pairwise(bounds)))
+
+    @classmethod
+    def of_keys(cls, keys: np.ndarray, w: np.ndarray, ranges: list[tuple[int, int]]) -> Sentences:
+        """The sentences ``keys[lo:hi]`` for each range, term keys and weights given."""
+        lengths = [hi - lo for lo, hi in ranges]
+        rows = np.repeat(np.arange(len(ranges), dtype=np.int32), lengths)
+        taken = np.concatenate([np.arange(lo, hi) for lo, hi in ranges]) if ranges else np.empty(0, dtype=np.int64)
+        keys, w = keys[taken], w[taken]
+        totals = np.bincount(rows, weights=w, minlength=len(ranges))
         order = np.lexsort((rows, keys))
         keys, rows, w = keys[order], rows[order], w[order]
         first = _run_starts(keys, rows)

@@ -171,15 +171,14 @@ class Terms:
     weights: np.ndarray
 
     @classmethod
-    def of(cls, counts: dict[str, int] | set[str], weights: dict[str, float]) -> Terms:
-        """The terms with their weight times their count (once each, for a set)."""
-        terms = list(counts)
-        w = np.fromiter(map(weights.__getitem__, terms), dtype=np.float64, count=len(terms))
-        if isinstance(counts, dict):
-            w *= np.fromiter(counts.values(), dtype=np.float64, count=len(terms))
-        keys = term_keys(terms)
-        order = np.argsort(keys)
-        return cls(keys[order], w[order])
+    def summed(cls, keys: np.ndarray, weights: np.ndarray, counts: np.ndarray) -> Terms:
+        """Occurrences of terms (each with its key, weight and how much it counts) as each
+        term once, with its weight times its summed count."""
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, dtype=np.int64)
+        summed = np.add.reduceat(counts[order], first) if len(keys) else counts
+        return cls(keys[first], weights[order][first] * summed)
 
 
 @dataclass(slots=True)
@@ -201,8 +200,15 @@ class Weighed:
 
 
 def weigh(p: Prepared, corpus: Corpus = UNIFORM) -> Weighed:
-    w = corpus.weights
-    tf, facts = Terms.of(p.tf, w), Terms.of(p.facts, w)
+    # Every term occurrence (body stems, title stems, facts) hashed and weighed in one pass.
+    terms = [*p.stems, *p.title, *p.facts]
+    keys = term_keys(terms)
+    w = np.fromiter(map(corpus.weights.__getitem__, terms), dtype=np.float64, count=len(terms))
+    body, titled = len(p.stems), len(p.stems) + len(p.title)
+    counts = np.ones(len(terms))
+    counts[body:titled] = TITLE_WEIGHT  # a headline names the story: its words count more
+    tf = Terms.summed(keys[:titled], w[:titled], counts[:titled])
+    facts = Terms.summed(keys[titled:], w[titled:], counts[titled:])
     return Weighed(
         p.id,
         p.date,
@@ -212,7 +218,7 @@ def weigh(p: Prepared, corpus: Corpus = UNIFORM) -> Weighed:
         float(np.sqrt(np.dot(tf.weights, tf.weights))),
         facts,
         float(facts.weights.sum()),  # exact: weights are multiples of 2^-32 (Corpus)
-        Sentences.of(p.sentences, w),
+        Sentences.of_keys(keys[:body], w[:body], p.ranges),
         p.words,
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dedup.align import Alignment, Edit, word_diff
-from dedup.check import CheckResult, check, index_add, index_remove, index_stats
+from dedup.check import CheckResult, check, index_add, index_remove, index_stats, index_vacuum
 from dedup.cluster import clusters as union_clusters
 from dedup.corpus import UNIFORM, Corpus
 from dedup.diverge import Divergences, diverge
@@ -37,6 +37,7 @@ __all__ = [
     "index_add",
     "index_remove",
     "index_stats",
+    "index_vacuum",
     "judge",
     "scan",
 ]

@@ -29,9 +29,19 @@ from dedup.normalise import silent
 from dedup.pipeline import SpillFile, default_jobs, profiles, verify_candidates
 from dedup.read import read_paths
 from dedup.score import Prepared
-from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated
+from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated, vacuum
 
-__all__ = ["Add", "CheckResult", "Finding", "Match", "check", "index_add", "index_remove", "index_stats"]
+__all__ = [
+    "Add",
+    "CheckResult",
+    "Finding",
+    "Match",
+    "check",
+    "index_add",
+    "index_remove",
+    "index_stats",
+    "index_vacuum",
+]
 
 SCHEMA_VERSION = "1.0"
 MAX_MATCHES = 5  # per new article, strongest first: enough to act on, short enough to read
@@ -167,6 +177,12 @@ def index_remove(
         Store.open(index_path, settings=None, write=True, create=False, lock_timeout=lock_timeout) as store,
     ):
         return store.remove(ids)
+
+
+def index_vacuum(index_path: PathLike = DEFAULT_PATH, *, lock_timeout: float = LOCK_TIMEOUT) -> tuple[int, int]:
+    """Rewrite the index into a fresh file without its free blocks; the bytes before and after."""
+    with translated(index_path):
+        return vacuum(index_path, lock_timeout)
 
 
 def index_stats(index_path: PathLike = DEFAULT_PATH, *, lock_timeout: float = LOCK_TIMEOUT) -> IndexStats:

@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from dedup import __version__
 from dedup import config as configuration
-from dedup.api import ScanResult, check, compare, index_add, index_remove, index_stats, scan
+from dedup.api import ScanResult, check, compare, index_add, index_remove, index_stats, index_vacuum, scan
 from dedup.check import Add
 from dedup.index import MAX_CANDIDATES
 from dedup.model import Article, Problem, Relation
@@ -164,6 +164,7 @@ CONFIGURED = {
     "add": {"index": "index", "skip_bad": "skip_bad"},
     "remove": {"index": "index"},
     "stats": {"index": "index"},
+    "vacuum": {"index": "index"},
 }
 
 
@@ -398,12 +399,27 @@ def index_stats_command(
     config: ConfigOption = None,
     isolated: IsolatedOption = False,
 ) -> None:
-    """What the index holds: articles, band rows, terms, bytes, fingerprint settings."""
+    """What the index holds: articles, band buckets, terms, bytes, fingerprint settings."""
     try:
         stats = index_stats(index, lock_timeout=lock_timeout)
     except StoreError as e:
         raise _fail(str(e)) from None
     _emit(stats, fmt, output, text_report.render_stats)
+
+
+@index_app.command("vacuum")
+def index_vacuum_command(
+    index: IndexOption = DEFAULT_PATH,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
+    config: ConfigOption = None,
+    isolated: IsolatedOption = False,
+) -> None:
+    """Rewrite the index into a fresh file, giving back the space that adds and removes left free."""
+    try:
+        before, after = index_vacuum(index, lock_timeout=lock_timeout)
+    except StoreError as e:
+        raise _fail(str(e)) from None
+    typer.echo(f"{index}: {before:,} bytes before, {after:,} after")
 
 
 def _added(added: AddResult, index: Path) -> str:

@@ -669,6 +669,40 @@ class Store:
         )
 
 
+def vacuum(path: str | os.PathLike[str], lock_timeout: float = LOCK_TIMEOUT) -> tuple[int, int]:
+    """Rewrite the index into a fresh file, giving back the blocks that adds and removes left
+    free (DuckDB reuses them but never shrinks its file); returns the bytes before and after.
+
+    The copy is made beside the index under the index's write lock and renamed over it, so
+    readers see the old file or the new one, and a writer waiting for the lock gets the new one.
+    """
+    path = Path(path)
+    before = sum(p.stat().st_size for p in (path, path.with_name(path.name + ".wal")) if p.exists())
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    fresh = Path(name)
+    try:
+        fresh.unlink()  # DuckDB creates the file itself
+        with Store.open(path, settings=None, write=True, lock_timeout=lock_timeout) as store:
+            con = store._con
+            con.execute("CHECKPOINT")  # nothing left in the write-ahead log: the copy is the whole index
+            source = con.execute("SELECT current_database()").fetchall()[0][0]
+            con.execute(f"ATTACH '{_sql_string(str(fresh))}' AS dedup_fresh")
+            con.execute(f'COPY FROM DATABASE "{source}" TO dedup_fresh')
+            con.execute("DETACH dedup_fresh")
+            with fresh.open("rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(fresh, path)
+    finally:
+        fresh.unlink(missing_ok=True)
+        fresh.with_name(fresh.name + ".wal").unlink(missing_ok=True)
+    return before, path.stat().st_size
+
+
+def _sql_string(text: str) -> str:
+    return text.replace("'", "''")
+
+
 _SELECT = f"SELECT doc, id, {', '.join(_METADATA)}, digest, prepared FROM articles"
 
 

@@ -264,3 +264,25 @@ def test_a_cap_keeps_each_new_articles_strongest_indexed_candidates(tmp_path):
             assert len(theirs) > 3 and len(kept) == cap and set(kept) < set(theirs)
             for k, d in itertools.product(kept, set(theirs) - set(kept)):
                 assert (rated(pos, k), -k) > (rated(pos, d), -d)
+
+
+def test_vacuum_gives_back_free_space_and_keeps_everything(tmp_path, seed_articles):
+    path = tmp_path / "index.duckdb"
+    held = [seed_articles[k] for k in ("000", "001", "003")]
+    for _ in range(6):  # each replacement leaves the blocks it rewrote free
+        _index(path, held)
+    with Store.open(path) as store:
+        before = store.stats()
+        prepared, _ = store.prepared(range(100))
+    run = subprocess.run(
+        [sys.executable, "-m", "dedup", "index", "vacuum", "--index", str(path)], capture_output=True, text=True
+    )
+    assert run.returncode == 0 and f"{path}: " in run.stdout and "after" in run.stdout
+    assert path.stat().st_size < before.file_bytes and not path.with_name(path.name + ".wal").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["index.duckdb"]  # no copy left behind
+    with Store.open(path) as store:
+        after = store.stats()
+        assert store.prepared(range(100))[0] == prepared
+    assert (after.articles, after.buckets, after.terms) == (before.articles, before.buckets, before.terms)
+    result = check([seed_articles["002"]], path)
+    assert result.failed and result.findings[0].matches[0].id == seed_articles["001"].id

@@ -41,8 +41,20 @@ def salient_estimates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Salient-term Jaccards estimated from two stacks of sketches (one pair per row): the
     share of equal rows, less the rows that agree by chance. Vectorised: a check against a
     large index confirms hundreds of thousands of pairs."""
+    return estimated((a == b).mean(axis=1))
+
+
+def estimated(share: np.ndarray) -> np.ndarray:
+    """Salient-term Jaccards from the share of sketch rows two signatures agree on, less the
+    rows that agree by chance."""
     chance = 2.0**-SKETCH_BITS
-    return np.clip(((a == b).mean(axis=1) - chance) / (1.0 - chance), 0.0, None)
+    return np.clip((share - chance) / (1.0 - chance), 0.0, None)
+
+
+def share_needed(jaccard: float) -> float:
+    """The share of agreeing sketch rows whose estimate is ``jaccard`` (the inverse of :func:`estimated`)."""
+    chance = 2.0**-SKETCH_BITS
+    return jaccard * (1.0 - chance) + chance
 
 
 def pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -82,12 +83,13 @@ import numpy as np
 from dedup.bandjoin import SALIENT, SHINGLES, band_join
 from dedup.fingerprint import Settings
 from dedup.index import (
+    SKETCH_BITS,
     STORED_SKETCH_BITS,
     confirmed,
+    estimated,
     key_pairs,
     pair_keys,
-    salient_estimates,
-    salient_sketch,
+    share_needed,
     strength,
     strongest,
 )
@@ -292,13 +294,6 @@ def _buckets(profiles: Sequence[Profile], settings: Settings) -> dict[int, tuple
         SHINGLES: (np.asarray(shingled, dtype=np.int64), (shingle >> np.uint64(63 - SHINGLE_BITS)).astype(np.uint32)),
         SALIENT: (np.asarray(salient, dtype=np.int64), packed),
     }
-
-
-def _sketches(packed: np.ndarray, rows: int) -> np.ndarray:
-    """The salient sketches that salient buckets (one article a row) pack."""
-    mask = np.uint32(2**STORED_SKETCH_BITS - 1)
-    shifts = [np.uint32(STORED_SKETCH_BITS * (rows - 1 - r)) for r in range(rows)]
-    return np.stack([(packed >> shift) & mask for shift in shifts], axis=2).reshape(len(packed), -1)
 
 
 class Store:
@@ -562,27 +557,48 @@ class Store:
                 QUALIFY kind = min(kind) OVER (PARTITION BY pos, doc) AND (kind = {SALIENT}
                     OR row_number() OVER (PARTITION BY kind, pos ORDER BY shared DESC, doc) <= {int(max_candidates)})
             """
-        rows = con.execute(joined).fetchnumpy()
-        new = np.zeros((len(profiles), self.settings.salient_num_perm), dtype=np.uint32)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE candidate_rows AS {joined}")
         with_salient, packed = buckets[SALIENT]
-        new[with_salient] = _sketches(packed, self._rows_per_salient_band)
+        con.execute("CREATE OR REPLACE TEMP TABLE batch_sketches AS SELECT * FROM salient_bands LIMIT 0")
+        self._insert("batch_sketches", {"doc": with_salient.astype(np.uint32), **_band_columns(packed)})
+        found = con.execute(
+            f"SELECT pos, doc, shared FROM candidate_rows WHERE kind = {SHINGLES} ORDER BY pos, doc"
+        ).fetchnumpy()
+        # Salient-only pairs are confirmed, then rated, on the lowest 8 bits of each sketch row:
+        # DuckDB counts the rows two sketches share (a check meets hundreds of thousands of such
+        # pairs; sending their sketches to Python took longer than the join) and drops the pairs
+        # that cannot pass, leaving the exact decision to ``confirmed``.
+        equal = self._equal_sketch_rows("n", "b")
+        least = math.floor(self.settings.salient_num_perm * share_needed(self.settings.salient_min_jaccard))
+        salient = con.execute(f"""
+            SELECT c.pos, c.doc, {equal} AS equal FROM candidate_rows c
+            JOIN batch_sketches n ON n.doc = c.pos JOIN salient_bands b ON b.doc = c.doc
+            WHERE c.kind = {SALIENT} AND {equal} >= {least} ORDER BY c.pos, c.doc
+        """).fetchnumpy()
+        salient_keys = pair_keys(salient["pos"], salient["doc"])
+        salient_estimate = estimated(salient["equal"] / self.settings.salient_num_perm)
 
         def estimates(positions: np.ndarray, docs: np.ndarray) -> np.ndarray:
-            held, sketches = self._salient_sketches(set(np.unique(docs).tolist()))
-            return salient_estimates(
-                salient_sketch(new[positions]), salient_sketch(sketches[np.searchsorted(held, docs)])
-            )
+            return salient_estimate[np.searchsorted(salient_keys, pair_keys(positions, docs))]
 
-        shingles = rows["kind"] == SHINGLES
-        salient_keys = pair_keys(rows["pos"][~shingles], rows["doc"][~shingles])
-        shingle_keys = pair_keys(rows["pos"][shingles], rows["doc"][shingles])
-        order = np.argsort(shingle_keys)
-        shingle_keys, shared = shingle_keys[order], rows["shared"][shingles][order]
+        shingle_keys, shared = pair_keys(found["pos"], found["doc"]), found["shared"]
         keys = confirmed(shingle_keys, salient_keys, estimates, self.settings.salient_min_jaccard)
         if max_candidates is not None and len(keys):
             rated = strength(keys, shingle_keys, shared, estimates, self.settings)
             keys = strongest(keys, rated, max_candidates, first_only=True)
         return key_pairs(keys)
+
+    def _equal_sketch_rows(self, a: str, b: str) -> str:
+        """SQL counting the sketch rows on which two ``salient_bands`` rows (aliases ``a`` and
+        ``b``) agree in their lowest ``SKETCH_BITS``: each bucket packs its band's rows."""
+        rows = self._rows_per_salient_band
+        mask = 2**SKETCH_BITS - 1
+        terms = [
+            f"((({a}.b{k} >> {shift}) & {mask}) = (({b}.b{k} >> {shift}) & {mask}))::INTEGER"
+            for k in range(self.settings.salient_bands)
+            for shift in (STORED_SKETCH_BITS * r for r in range(rows))
+        ]
+        return "(" + " + ".join(terms) + ")"
 
     @property
     def _rows_per_salient_band(self) -> int:
@@ -602,17 +618,6 @@ class Store:
     def _docs_table(self, docs: Iterable[int]) -> None:
         self._con.execute("CREATE OR REPLACE TEMP TABLE wanted_docs (doc UINTEGER)")
         self._insert("wanted_docs", {"doc": np.asarray(sorted(docs), dtype=np.uint32)})
-
-    def _salient_sketches(self, docs: set[int]) -> tuple[np.ndarray, np.ndarray]:
-        """The sketches of ``docs`` (all have salient bands): doc numbers in order, and their
-        sketches as the rows of one matrix."""
-        self._docs_table(docs)
-        rows = self._con.execute(
-            f"SELECT * FROM {_BAND_TABLES[SALIENT]} SEMI JOIN wanted_docs USING (doc) ORDER BY doc"
-        ).fetchnumpy()
-        held = rows.pop("doc")
-        packed = np.stack([rows[f"b{k}"] for k in range(self.settings.salient_bands)], axis=1).astype(np.uint32)
-        return held, _sketches(packed, self._rows_per_salient_band)
 
     def prepared(self, docs: Iterable[int], jobs: int = 1) -> tuple[dict[int, bytes], list[str]]:
         """The :meth:`~dedup.score.Prepared.dumps` of indexed articles by doc number (stored, or in

@@ -615,16 +615,13 @@ class Store:
         finally:
             self._con.unregister("_dedup_rows")
 
-    def _docs_table(self, docs: Iterable[int]) -> None:
-        self._con.execute("CREATE OR REPLACE TEMP TABLE wanted_docs (doc UINTEGER)")
-        self._insert("wanted_docs", {"doc": np.asarray(sorted(docs), dtype=np.uint32)})
-
     def prepared(self, docs: Iterable[int], jobs: int = 1) -> tuple[dict[int, bytes], list[str]]:
         """The :meth:`~dedup.score.Prepared.dumps` of indexed articles by doc number (stored, or in
         a compact index made again from the originals, on ``jobs`` processes), and the ids of
         those whose original is gone or changed."""
-        self._docs_table(docs)
-        rows = self._con.execute(f"{_SELECT} SEMI JOIN wanted_docs USING (doc)").fetchall()
+        # A filter, not a join: DuckDB then reads the prepared data of the rows asked for only
+        # (a semi-join read all of it, a second for 7,000 of a million articles).
+        rows = self._con.execute(f"{_SELECT} WHERE list_contains(?::UINTEGER[], doc)", [sorted(docs)]).fetchall()
         found = {doc: data for doc, *_, data in rows if data is not None}
         wanted = {
             doc: (article_id, origin or "", digest)

@@ -352,8 +352,9 @@ def index_add_command(
         bool,
         typer.Option(
             "--compact",
-            help="Create an index that keeps no article texts (about 420 bytes an article instead of 2,100): "
-            "check then re-reads each candidate's original file and warns when it is gone or changed.",
+            help="Create an index that keeps no prepared article data (about 270 bytes an article instead of "
+            "2,300): check then re-reads and re-analyses each candidate's original file, and warns when it is "
+            "gone or changed.",
         ),
     ] = False,
     lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,

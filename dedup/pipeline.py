@@ -1,10 +1,10 @@
 """The scan pipeline on several processes: profile articles, find candidates, verify them.
 
 1. Articles are analysed in chunks; each comes back as what later stages need only — its
-   :class:`~dedup.score.Prepared` (:meth:`~dedup.score.Prepared.dumps`), its LSH bands and salient sketch, and the terms
-   it counts towards document frequency — so no process keeps tokens for a batch.
+   :class:`~dedup.score.Prepared` (serialised), its LSH bands and salient sketch, and the
+   terms it counts towards document frequency — so no process keeps tokens for a batch.
 2. The parent counts the terms as chunks arrive, appends the prepared data to a temporary
-   file (a Python object of it is ~6 times larger, too large to hold a million of in memory)
+   file (a Python object of it is several times larger, too large to hold a million of in memory)
    and finds the candidate pairs.
 3. Once the batch's term rarity is known, every article in a candidate pair is weighed with
    it (:class:`~dedup.score.Weighed`: arrays, quick to load) into a second file, so that what

@@ -43,7 +43,8 @@ What it stores, and why
   original re-analysed; when that changed it is impossible, and ``meta.uncounted`` says how
   many articles' terms stayed counted: IDF drifts slightly; ``index stats`` shows it).
 
-Figures (bytes per article at 100,000 articles, both kinds) are in ``bench/README.md``.
+Figures (bytes per article at 1,000,000 articles, both kinds, before and after :func:`vacuum`) are in
+``bench/README.md``.
 
 Writes are transactions (``BEGIN`` … ``COMMIT``): an add killed at any moment leaves the
 index as it was or with the whole batch. A new index is built in a temporary file and linked

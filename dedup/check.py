@@ -290,7 +290,7 @@ def _verify(
         spill = SpillFile(os.path.join(folder, "prepared"))
         for data in prepared:
             spill.append(data)
-        verdicts = verify_candidates(keys, spill.close(), corpus, old_ids + new_ids, jobs, report)
+        verdicts = verify_candidates(keys, spill.close(), corpus, old_ids + new_ids, jobs, report, weigh_first=False)
     matches: list[list[Match]] = [[] for _ in new_ids]
     for k, (i, j) in enumerate(zip(verdicts.firsts.tolist(), verdicts.seconds.tolist(), strict=True)):
         verdict = verdicts[k]

@@ -38,7 +38,7 @@ from dedup.fingerprint import Settings, fingerprints
 from dedup.index import STORED_SKETCH_BITS, MemoryIndex, key_pairs, salient_sketch
 from dedup.model import Article, ArticleInfo
 from dedup.normalise import analyse
-from dedup.score import Prepared, prepare, related, weigh
+from dedup.score import Prepared, Weighed, prepare, related, weigh
 from dedup.verdicts import Verdicts
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total: None while unknown)
@@ -135,15 +135,31 @@ class _Spill:
         os.close(self._fd)
 
 
+class _Weighing(_Spill):
+    """Prepared articles weighed with a corpus as they are read (kept like any other)."""
+
+    def __init__(self, path: str, offsets: np.ndarray, corpus: Corpus) -> None:
+        super().__init__(path, offsets)
+        self.corpus = corpus
+
+    def load(self, doc: int) -> Weighed:
+        return weigh(Prepared.loads(self.read(doc)), self.corpus)
+
+
 # What workers share, set by _start in each of them: a spill file, and the corpus to weigh with.
 _shared: tuple[_Spill, Corpus | None] | None = None
 
 
-def _start(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None) -> None:
+def _start(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None, weighing: bool = False) -> None:
+    """Share ``spill`` (``weighing``: prepared articles, weighed with ``corpus`` when read)."""
     global _shared
     if _shared is not None:
         _shared[0].close()
-    _shared = None if spill is None else (_Spill(*spill), corpus)
+    if spill is None:
+        _shared = None
+        return
+    reader = _Weighing(*spill, corpus) if weighing and corpus is not None else _Spill(*spill)
+    _shared = (reader, corpus)
 
 
 def _weigh_articles(docs: np.ndarray) -> list[bytes]:
@@ -298,15 +314,24 @@ def verify_candidates(
     ids: Sequence[str],
     jobs: int,
     progress: Progress,
+    weigh_first: bool = True,
 ) -> Verdicts:
     """The verdicts at ``related`` or above of candidate pairs (sorted
-    :func:`~dedup.index.pair_keys`) of the articles in ``spill``, whose ids are ``ids``."""
+    :func:`~dedup.index.pair_keys`) of the articles in ``spill``, whose ids are ``ids``.
+
+    ``weigh_first``: every article is weighed once, in a stage of its own, before the pairs are
+    verified (a scan, whose articles are each in many pairs); else as the pairs need it (a
+    check, whose indexed candidates are mostly in one pair: a stage of their own would
+    pickle each twice for nothing)."""
     parts: list[Verdicts] = []
     done = 0
     try:
-        weighed = _weigh_candidates(candidates, spill, corpus, jobs, progress)
+        if weigh_first:
+            source, weighing = _weigh_candidates(candidates, spill, corpus, jobs, progress), False
+        else:
+            source, weighing = spill, True
         chunks = _chunks(candidates, PAIR_CHUNK)
-        for chunk, verdicts in _mapped(_verify_pairs, chunks, jobs, _start, (weighed,)):
+        for chunk, verdicts in _mapped(_verify_pairs, chunks, jobs, _start, (source, corpus, weighing)):
             parts.append(verdicts)
             done = _report(progress, "verifying", done, len(chunk), len(candidates))
     finally:

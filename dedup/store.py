@@ -287,7 +287,7 @@ def _buckets(profiles: Sequence[Profile], settings: Settings) -> dict[int, tuple
     salient = [n for n, p in enumerate(profiles) if p.salient_bands]
     shingle = np.asarray([profiles[n].shingle_bands for n in shingled], dtype=np.uint64).reshape(-1, settings.bands)
     sketch = np.asarray([profiles[n].salient for n in salient], dtype=np.uint32)
-    sketch = sketch.reshape(len(salient), settings.salient_bands, -1)
+    sketch = sketch.reshape(len(salient), settings.salient_bands, settings.salient_num_perm // settings.salient_bands)
     packed = np.zeros(sketch.shape[:2], dtype=np.uint32)
     for row in range(sketch.shape[2]):
         packed = (packed << np.uint32(STORED_SKETCH_BITS)) | sketch[:, :, row]

@@ -286,3 +286,13 @@ def test_vacuum_gives_back_free_space_and_keeps_everything(tmp_path, seed_articl
     assert (after.articles, after.buckets, after.terms) == (before.articles, before.buckets, before.terms)
     result = check([seed_articles["002"]], path)
     assert result.failed and result.findings[0].matches[0].id == seed_articles["001"].id
+
+
+def test_articles_too_short_for_salient_bands_are_indexed_and_checked(tmp_path):
+    """A batch of which no article has enough salient terms for salient bands (none of them
+    gets a salient_bands row) is added and checked like any other."""
+    path = tmp_path / "index.duckdb"
+    index_add([Article("tiny", "Bonjour à tous.")], path, jobs=1)
+    result = check([Article("tiny-again", "Bonjour à tous.")], path, jobs=1)
+    assert _table_count(path, "salient_bands") == 0 and _table_count(path, "shingle_bands") == 1
+    assert result.findings[0].matches[0].id == "tiny" and result.failed

@@ -208,10 +208,10 @@ def check(
     Candidates come from the index's band join and, within the batch, from the same LSH
     bands as :func:`dedup.api.scan`; each is verified with term rarity from the index plus
     the batch, against the indexed article's stored prepared data (a compact index: its
-    original, re-read and analysed again). Each new article is verified against at most its ``max_candidates`` strongest
-    indexed candidates (None: every one), and within the batch a pair only when it is among
-    the strongest of one of its articles, as in ``scan``: the work stays bounded however
-    large and dense the index. An indexed article with the id of a new one is not compared
+    original, re-read and analysed again). Each new article is verified against at most its
+    ``max_candidates`` strongest indexed candidates (None: every one), and within the batch a
+    pair only when it is among the strongest of one of its articles, as in ``scan``: the work
+    stays bounded however large and dense the index. An indexed article with the id of a new one is not compared
     with it (the new version replaces it).
 
     ``add``: ``"pass"`` adds the batch to the index (creating it when missing) when no

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import pickle
 import zlib
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
@@ -79,24 +78,12 @@ class Prepared:
     date: str | None
     words: str  # the folded words, space-joined: shingles are cut from it
     stems: list[str]  # content stems in text order
-    ranges: list[tuple[int, int]]  # per sentence, its slice of ``stems``
+    ranges: list[tuple[int, int]]  # per sentence, its slice of ``stems`` (what alignment compares)
     title: list[str]  # content stems of the title
     facts: set[str]
     shingle_size: int = 5
 
     VERSION: ClassVar[int] = 1
-
-    @property
-    def sentences(self) -> list[list[str]]:
-        """Content stems of each sentence, what alignment compares."""
-        return [self.stems[lo:hi] for lo, hi in self.ranges]
-
-    @property
-    def tf(self) -> Counter[str]:
-        tf = Counter(self.stems)
-        for stem in self.title:  # a headline names the story: its words count more
-            tf[stem] += TITLE_WEIGHT
-        return tf
 
     @property
     def shingles(self) -> np.ndarray:

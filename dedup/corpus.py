@@ -58,14 +58,23 @@ class _Weights(dict[str, float]):
     def __init__(self, corpus: Corpus) -> None:
         super().__init__()
         self.corpus = corpus
+        self._of_count: dict[int, float] = {}  # the weight of a document frequency
 
     def __missing__(self, stem: str) -> float:
         c = self.corpus
         if not c.informative:  # not kept: the shared UNIFORM corpus would remember every word it saw
             return 1.0
-        idf = math.log((c.documents + 1) / (c.df.get(stem, 0) + 1)) + 1.0
-        w = self[stem] = round(idf * 2**QUANTUM) / 2**QUANTUM
+        count = c.df.get(stem, 0)
+        w = self._of_count.get(count)
+        if w is None:
+            idf = math.log((c.documents + 1) / (count + 1)) + 1.0
+            w = self._of_count[count] = round(idf * 2**QUANTUM) / 2**QUANTUM
+        self[stem] = w
         return w
+
+    def clear(self) -> None:
+        super().clear()
+        self._of_count.clear()
 
 
 def document_terms(analysis: Analysis) -> set[str]:

@@ -14,17 +14,20 @@ default ``sha1_hash32``.
 
 from __future__ import annotations
 
+import hashlib
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.hashfunc import sha1_hash32
 
 from dedup.normalise import Analysis, is_name
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +52,19 @@ class Settings:
 
 
 @cache
-def template(num_perm: int, seed: int, scheme: str = "affine32") -> MinHash:
-    """An empty datasketch MinHash: the permutations every signature of these settings uses."""
-    return MinHash(num_perm=num_perm, seed=seed, scheme=scheme)  # type: ignore[arg-type]
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` of datasketch's affine32 permutations, ``MinHash(num_perm=num_perm,
+    seed=seed).permutations``, drawn as datasketch draws them (a test compares): importing
+    datasketch pulls in scipy, a third of a second in every process that fingerprints."""
+    draw = np.random.RandomState(seed)
+    a = draw.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)  # odd: a bijection
+    return a, draw.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+
+
+def sha1_hash32(data: bytes) -> int:
+    """datasketch's default hash (``datasketch.hashfunc.sha1_hash32``): the first four bytes of
+    the SHA-1 digest, little-endian."""
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
 
 
 class _TermHashes(dict[str, int]):
@@ -135,7 +148,7 @@ def shingle_signatures(texts: Sequence[str], settings: Settings = Settings()) ->
         np.frombuffer(b"".join(encoded), dtype=np.uint8), begins, settings.shingle_size, p, q, hashes, starts[1:]
     )
     np.cumsum(starts, out=starts)
-    a, b = template(settings.num_perm, settings.seed).permutations
+    a, b = permutations(settings.num_perm, settings.seed)
     out = _empty(len(texts), settings.num_perm)
     hashes_minhash(hashes, starts, a, b, out)
     return out
@@ -147,20 +160,17 @@ def term_signatures(term_sets: Sequence[set[str]], num_perm: int, seed: int) -> 
 
     starts = np.zeros(len(term_sets) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, term_sets), dtype=np.int64, count=len(term_sets)), out=starts[1:])
-    a, b = template(num_perm, seed).permutations
+    a, b = permutations(num_perm, seed)
     out = _empty(len(term_sets), num_perm)
     hashes_minhash(_term_hashes_of(term_sets), starts, a, b, out)
     return out
 
 
-def as_minhash(values: np.ndarray, num_perm: int, seed: int, scheme: str = "affine32") -> MinHash:
+def as_minhash(values: np.ndarray, num_perm: int, seed: int) -> MinHash:
     """A datasketch MinHash holding signature values computed here."""
-    return MinHash(
-        seed=seed,
-        hashvalues=values,
-        permutations=template(num_perm, seed, scheme).permutations,
-        scheme=scheme,  # type: ignore[arg-type]
-    )
+    from datasketch import MinHash
+
+    return MinHash(seed=seed, hashvalues=values, permutations=permutations(num_perm, seed), scheme="affine32")
 
 
 def word_text(analysis: Analysis) -> str:
@@ -203,12 +213,12 @@ class Fingerprint:
 
     @property
     def shingles(self) -> MinHash:
-        return as_minhash(self.shingle_values, self.settings.num_perm, self.settings.seed, self.settings.scheme)
+        return as_minhash(self.shingle_values, self.settings.num_perm, self.settings.seed)
 
     @property
     def salient(self) -> MinHash:
         s = self.settings
-        return as_minhash(self.salient_values, s.salient_num_perm, s.salient_seed, s.scheme)
+        return as_minhash(self.salient_values, s.salient_num_perm, s.salient_seed)
 
 
 def fingerprints(analyses: Sequence[Analysis], settings: Settings = Settings()) -> list[Fingerprint]:

@@ -2,12 +2,15 @@ import random
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+from datasketch.hashfunc import sha1_hash32 as datasketch_sha1_hash32
 
 from dedup.fingerprint import (
     Settings,
     fingerprint,
     fingerprints,
+    permutations,
     salient_terms,
+    sha1_hash32,
     shingle_hash32,
     shingle_list,
     shingle_signatures,
@@ -24,6 +27,14 @@ def datasketch_signature(items, num_perm, seed, hashfunc=None):
     for s in items:
         m.update(s.encode("utf-8"))
     return m
+
+
+def test_permutations_and_term_hash_are_datasketchs():
+    for num_perm, seed in [(128, 1), (64, 2), (7, 12345)]:
+        ours, theirs = permutations(num_perm, seed), MinHash(num_perm=num_perm, seed=seed).permutations
+        assert all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(ours, theirs, strict=True))
+    for term in ["", "meloni", "États", "35", "日本"]:
+        assert sha1_hash32(term.encode()) == datasketch_sha1_hash32(term.encode())
 
 
 def test_signature_is_a_datasketch_minhash_of_the_shingles(seed_articles):

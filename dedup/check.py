@@ -285,7 +285,10 @@ def _verify(
     indexed articles' data, then the new ones': each pair's ``a`` came first."""
     m = len(old_ids)
     against = np.array(against_index, dtype=np.int64).reshape(-1, 2)
-    keys = np.sort(np.concatenate([pair_keys(against[:, 0], against[:, 1] + m), within_batch + (m << 32 | m)]))
+    keys = np.concatenate([pair_keys(against[:, 0], against[:, 1] + m), within_batch + (m << 32 | m)])
+    # By new article, so that each verifying process weighs the new articles of its own pairs
+    # only (an indexed candidate is mostly in one pair: its order matters little).
+    keys = keys[np.lexsort((keys >> 32, keys & 0xFFFFFFFF))]
     with tempfile.TemporaryDirectory(prefix="dedup-check-") as folder:
         spill = SpillFile(os.path.join(folder, "prepared"))
         for data in prepared:

@@ -33,21 +33,9 @@ def hash64(words: Sequence[str], size: int) -> np.ndarray:
 
 def term_keys(terms: Sequence[str]) -> np.ndarray:
     """The hash of each term, in order (as a signed 64-bit integer, as numpy sorts fastest)."""
-    # Terms recur from article to article: those not seen yet in this process are hashed
-    # together, the others looked up (a check weighs thousands of articles on one topic).
-    missing = [t for t in terms if t not in _term_keys]
-    if missing:
-        if len(_term_keys) + len(missing) > _MEMO_LIMIT:
-            _term_keys.clear()
-            missing = list(terms)
-        missing = list(dict.fromkeys(missing))
-        hashed = _window_hashes(_code_points(" ".join(missing)), _ends(missing), 1)
-        _term_keys.update(zip(missing, hashed.tolist(), strict=True))
-    return np.fromiter(map(_term_keys.__getitem__, terms), dtype=np.uint64, count=len(terms)).view(np.int64)
-
-
-_term_keys: dict[str, int] = {}
-_MEMO_LIMIT = 2_000_000  # terms; past this the memo starts again rather than grow without end
+    if not terms:
+        return np.empty(0, dtype=np.int64)
+    return _window_hashes(_code_points(" ".join(terms)), _ends(terms), 1).view(np.int64)
 
 
 def _ends(words: Sequence[str]) -> np.ndarray:

@@ -316,8 +316,8 @@ def verify_candidates(
     progress: Progress,
     weigh_first: bool = True,
 ) -> Verdicts:
-    """The verdicts at ``related`` or above of candidate pairs (sorted
-    :func:`~dedup.index.pair_keys`) of the articles in ``spill``, whose ids are ``ids``.
+    """The verdicts at ``related`` or above of candidate pairs (:func:`~dedup.index.pair_keys`,
+    in the order they are verified) of the articles in ``spill``, whose ids are ``ids``.
 
     ``weigh_first``: every article is weighed once, in a stage of its own, before the pairs are
     verified (a scan, whose articles are each in many pairs); else as the pairs need it (a

@@ -26,9 +26,8 @@ from dedup.fingerprint import Settings
 from dedup.index import MAX_CANDIDATES, MemoryIndex, pair_keys
 from dedup.model import Article, PairVerdict, Problem, Relation
 from dedup.normalise import silent
-from dedup.pipeline import SpillFile, default_jobs, profiles, verify_candidates
+from dedup.pipeline import SpillFile, default_jobs, ids_and_terms, profiles, verify_candidates
 from dedup.read import read_paths
-from dedup.score import Prepared
 from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated, vacuum
 
 __all__ = [
@@ -232,8 +231,8 @@ def check(
         against_index = store.candidates(made, ids, max_candidates)
         stored, unverified = store.prepared({doc for _, doc in against_index}, jobs)
         old_docs = sorted(stored)
-        old = [Prepared.loads(stored[doc]) for doc in old_docs]
-        df = store.document_frequencies(set().union(*(p.terms for p in made), *(p.terms for p in old)))
+        old_ids, old_terms = ids_and_terms([stored[doc] for doc in old_docs], jobs)
+        df = store.document_frequencies(old_terms.union(*(p.terms for p in made)))
         replaced = len(store.present(ids))
         for p in made:
             df.update(p.terms)
@@ -244,7 +243,6 @@ def check(
         for pos, p in enumerate(made):
             within.add_bands(pos, p.shingle_bands, p.salient_bands, p.salient)
         spilled = [stored[doc] for doc in old_docs] + [p.prepared for p in made]
-        old_ids = [p.id for p in old]
         matches, total = _verify(spilled, old_ids, ids, against, within.candidate_keys(), corpus, report, jobs)
         findings = [
             Finding(article_id, sorted(found, key=_strongest)[:MAX_MATCHES])

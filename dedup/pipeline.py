@@ -45,6 +45,7 @@ Progress = Callable[[str, int, int | None], None]  # (stage, done, total: None w
 
 ARTICLE_CHUNK = 64  # articles per task: large enough to batch signatures, small enough to balance
 PAIR_CHUNK = 256  # candidate pairs per task
+TERMS_CHUNK = 512  # articles per task when only their terms are wanted
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -177,6 +178,33 @@ def _verify_pairs(keys: np.ndarray) -> Verdicts:
     weighed = _shared[0]
     verdicts = ((i, j, related(weighed[i], weighed[j])) for i, j in key_pairs(keys))
     return Verdicts.pack((), [(i, j, v) for i, j, v in verdicts if v is not None])
+
+
+def ids_and_terms(prepared: Sequence[bytes], jobs: int) -> tuple[list[str], set[str]]:
+    """The ids of serialised :class:`~dedup.score.Prepared` articles, in order, and every term
+    they count towards document frequency, decoded on ``jobs`` processes."""
+    ids: list[str] = []
+    terms: set[str] = set()
+    ranges = [range(k, min(k + TERMS_CHUNK, len(prepared))) for k in range(0, len(prepared), TERMS_CHUNK)]
+    for _, (chunk_ids, chunk_terms) in _mapped(_ids_and_terms, ranges, jobs, _hold, (prepared,)):
+        ids += chunk_ids
+        terms |= chunk_terms
+    _hold(None)
+    return ids, terms
+
+
+_held: Sequence[bytes] | None = None  # what _ids_and_terms reads: given to the processes as they fork
+
+
+def _hold(prepared: Sequence[bytes] | None) -> None:
+    global _held
+    _held = prepared
+
+
+def _ids_and_terms(numbers: range) -> tuple[list[str], set[str]]:
+    assert _held is not None
+    decoded = [Prepared.loads(_held[k]) for k in numbers]
+    return [p.id for p in decoded], set().union(*(p.terms for p in decoded))
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

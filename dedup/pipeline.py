@@ -186,10 +186,12 @@ def ids_and_terms(prepared: Sequence[bytes], jobs: int) -> tuple[list[str], set[
     ids: list[str] = []
     terms: set[str] = set()
     ranges = [range(k, min(k + TERMS_CHUNK, len(prepared))) for k in range(0, len(prepared), TERMS_CHUNK)]
-    for _, (chunk_ids, chunk_terms) in _mapped(_ids_and_terms, ranges, jobs, _hold, (prepared,)):
-        ids += chunk_ids
-        terms |= chunk_terms
-    _hold(None)
+    try:
+        for _, (chunk_ids, chunk_terms) in _mapped(_ids_and_terms, ranges, jobs, _hold, (prepared,)):
+            ids += chunk_ids
+            terms |= chunk_terms
+    finally:
+        _hold(None)
     return ids, terms
 
 

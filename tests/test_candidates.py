@@ -95,3 +95,31 @@ def test_a_candidate_cap_keeps_the_strongest_and_a_high_one_changes_nothing():
     one = found(1)
     kept = np.bincount(np.array(one).ravel(), minlength=len(articles))
     assert set(one) < set(every) and ((kept >= 1) == (degree >= 1)).all()  # no article loses every candidate
+
+
+@pytest.mark.parametrize("cut_every", [1, 50, 10**9])
+def test_cutting_candidates_as_they_come_is_the_same_as_cutting_all_at_once(monkeypatch, cut_every):
+    """The capped search cuts its candidates as salient pairs come in, and drops a salient
+    pair weaker than both its articles' floors on sight; the oracle ranks every candidate at
+    once. Few bucket and sketch values make crowded buckets, many pairs per article and many
+    ties (a floor that dropped a pair tied with it fails here)."""
+    import dedup.index as index
+    from dedup.index import strength
+
+    monkeypatch.setattr(index, "CUT_EVERY", cut_every)
+    rng = np.random.default_rng(cut_every)
+    settings = Settings()
+    documents = 300
+    memory = MemoryIndex(0.1, 3, settings)
+    for doc in range(documents):
+        salient = rng.integers(0, 3, 32).tolist() if doc % 7 else []  # some have no salient bands
+        memory.add_bands(doc, rng.integers(0, 20, 32).tolist(), salient, rng.integers(0, 2, 64).astype(np.uint8))
+    uncapped = MemoryIndex(0.1, None, settings)
+    uncapped._shingles, uncapped._salient = memory._shingles, memory._salient
+    uncapped._has_salient, uncapped._sketches = memory._has_salient, memory._sketches
+    every = uncapped.candidate_keys()
+    shingle_keys = np.sort(np.concatenate([index.bucket_pairs(c) for c in memory._shingles.array().T]))
+    shingle_keys, shared = index.distinct(shingle_keys)
+    rated = strength(every, shingle_keys, shared, memory._salient_estimates, settings)
+    assert len(every) > 10 * documents  # enough for the cap to bite
+    assert np.array_equal(memory.candidate_keys(), strongest(every, rated, 3))

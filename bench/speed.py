@@ -35,6 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synthetic import CORPUS, write
+from dedup import minhash
 from dedup.fingerprint import shingle_list, shingle_signatures, split_words
 from dedup.normalise import tokens
 
@@ -99,6 +100,9 @@ def signatures(count: int, repeats: int) -> dict[str, float]:
 
         return run
 
+    minhash.use_compiled(False)
+    numpy_rate = best_rate(lambda: shingle_signatures(docs), len(docs), repeats)
+    minhash.use_compiled()  # what a scan signs with, past its first few thousand articles
     shingle_signatures(docs[:2])  # compile (or load) the kernel outside the timing
     print(f"signatures: {len(docs)} documents of {WORDS} words, 128 permutations; {load()}")
     rates = {
@@ -107,6 +111,7 @@ def signatures(count: int, repeats: int) -> dict[str, float]:
         "rensa RMinHash": best_rate(rensa(False), len(docs), repeats),
         "rensa RMinHash, shingles prebuilt": best_rate(rensa(True), len(docs), repeats),
         "dedup shingle_signatures": best_rate(lambda: shingle_signatures(docs), len(docs), repeats),
+        "dedup shingle_signatures, numpy": numpy_rate,
     }
     ours = rates["dedup shingle_signatures"]
     for name, rate in rates.items():

@@ -3,9 +3,9 @@
 Signatures follow datasketch's ``affine32`` scheme exactly (its permutations, its MurmurHash3
 pre-mix), so anything datasketch reads — LSH, LeanMinHash, serialisation — reads ours, and
 ``datasketch.MinHash(hashfunc=shingle_hash32)`` fed the same shingles gives the same values.
-They are computed for whole batches at once: each word is hashed once (SHA-1, cached across
-articles), a shingle's hash is a polynomial of its words' hashes (no string is built), and
-one matrix product applies every permutation to every shingle of the batch.
+They are computed for whole batches at once (:mod:`dedup.minhash`): a shingle's hash is the
+polynomial of its bytes, worked out from prefix sums without building its string, and every
+permutation is applied to every shingle of the batch.
 
 The second, salient-term signature covers rewrites: they share names, numbers and rare
 words long after they stop sharing five-word runs. Its terms are hashed with datasketch's
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dedup.minhash import shingle_hashes, signatures
 from dedup.normalise import Analysis, is_name
 
 if TYPE_CHECKING:
@@ -95,22 +96,11 @@ def shingle_hash32(shingle: bytes) -> int:
     """The hash of one shingle (its words joined by spaces, UTF-8), as a datasketch ``hashfunc``:
     the polynomial (Rabin-Karp) hash of its bytes modulo 2^32, ``sum(byte[j] * P^(len-1-j))``.
     Any substring's polynomial hash follows from prefix sums, so a batch gets every shingle's
-    hash in one pass over its text, without a string per shingle (see dedup/minhash.py)."""
+    hash in one pass over its text, without a string per shingle (see :mod:`dedup.minhash`)."""
     value = 0
     for byte in shingle:
         value = (value * _P + byte) & 0xFFFFFFFF
     return value
-
-
-@cache
-def powers(base: int, bits: int, dtype: type[np.unsignedinteger] = np.uint32) -> tuple[np.ndarray, np.ndarray]:
-    """base^k and base^-k modulo 2^(width of ``dtype``) for k < 2^bits (``base`` odd, hence
-    invertible): what polynomial hashes over prefix sums need."""
-    modulus = 1 << (8 * np.dtype(dtype).itemsize)
-    p = np.full(1 << bits, base, dtype=dtype)
-    q = np.full(1 << bits, pow(base, -1, modulus), dtype=dtype)
-    p[0] = q[0] = 1
-    return np.cumprod(p, dtype=dtype), np.cumprod(q, dtype=dtype)
 
 
 def split_words(text: str) -> list[str]:
@@ -125,45 +115,20 @@ def shingle_list(words: Sequence[str], size: int) -> list[str]:
     return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
 
 
-def _empty(documents: int, num_perm: int) -> np.ndarray:
-    """Signatures before any update: datasketch's initial value, all ones."""
-    return np.full((documents, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-
-
 def shingle_signatures(texts: Sequence[str], settings: Settings = Settings()) -> np.ndarray:
     """Word-shingle signatures of many documents at once, ``(documents, num_perm)`` uint32.
     Each text is a document's words joined by single spaces (:func:`word_text`); its row is
     what ``datasketch.MinHash(hashfunc=shingle_hash32)`` gives for the set of its shingles
     (``shingle_list(split_words(text), size)``)."""
-    from dedup.minhash import hashes_minhash, shingle_hashes
-
-    encoded = [t.encode("utf-8") for t in texts]
-    begins = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=begins[1:])
-    longest = int(np.diff(begins).max(initial=0))
-    p, q = powers(_P, max(longest, 1).bit_length())
-    hashes = np.empty(int(begins[-1]) + len(texts), dtype=np.uint32)  # a shingle per word at most
-    starts = np.zeros(len(texts) + 1, dtype=np.int64)
-    shingle_hashes(
-        np.frombuffer(b"".join(encoded), dtype=np.uint8), begins, settings.shingle_size, p, q, hashes, starts[1:]
-    )
-    np.cumsum(starts, out=starts)
-    a, b = permutations(settings.num_perm, settings.seed)
-    out = _empty(len(texts), settings.num_perm)
-    hashes_minhash(hashes, starts, a, b, out)
-    return out
+    hashes, starts = shingle_hashes([t.encode("utf-8") for t in texts], settings.shingle_size, _P)
+    return signatures(hashes, starts, *permutations(settings.num_perm, settings.seed))
 
 
 def term_signatures(term_sets: Sequence[set[str]], num_perm: int, seed: int) -> np.ndarray:
     """MinHash signatures of sets of strings with datasketch's default hash (sha1_hash32)."""
-    from dedup.minhash import hashes_minhash
-
     starts = np.zeros(len(term_sets) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, term_sets), dtype=np.int64, count=len(term_sets)), out=starts[1:])
-    a, b = permutations(num_perm, seed)
-    out = _empty(len(term_sets), num_perm)
-    hashes_minhash(_term_hashes_of(term_sets), starts, a, b, out)
-    return out
+    return signatures(_term_hashes_of(term_sets), starts, *permutations(num_perm, seed))
 
 
 def as_minhash(values: np.ndarray, num_perm: int, seed: int) -> MinHash:

@@ -11,12 +11,22 @@ collision only moves a score slightly).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 
-from dedup.fingerprint import powers
-
 _BASE = 0x9E3779B97F4A7C15  # odd, hence invertible modulo 2^64, which the prefix sums rely on
+
+
+@cache
+def powers(base: int, bits: int, dtype: type[np.unsignedinteger] = np.uint32) -> tuple[np.ndarray, np.ndarray]:
+    """base^k and base^-k modulo 2^(width of ``dtype``) for k < 2^bits (``base`` odd, hence
+    invertible): what polynomial hashes over prefix sums need."""
+    modulus = 1 << (8 * np.dtype(dtype).itemsize)
+    p = np.full(1 << bits, base, dtype=dtype)
+    q = np.full(1 << bits, pow(base, -1, modulus), dtype=dtype)
+    p[0] = q[0] = 1
+    return np.cumprod(p, dtype=dtype), np.cumprod(q, dtype=dtype)
 
 
 def hash64(words: Sequence[str], size: int) -> np.ndarray:

@@ -1,83 +1,107 @@
-"""Compiled MinHash loops (numba): datasketch's affine32 signatures over many documents.
+"""MinHash over many documents at once: the hashes of their word shingles, and datasketch's
+affine32 signatures of those hashes, in numpy or compiled (:mod:`dedup.minhash_numba`).
 
-Per permutation ``(a, b)`` and 32-bit hash ``h``, datasketch's affine32 scheme takes
-``a * fmix32(h) + b`` modulo 2^32 and keeps the minimum. numpy needs three passes over a
-(permutations x hashes) matrix for that; one compiled loop keeps each row in registers and
-runs about three times faster (bench/README.md). The module is imported on first use only,
-so commands that never fingerprint never load numba; compiled code is cached on disk.
+Compiled loops run many times faster, but loading numba and its cached code costs a process
+about a second: what numpy spends signing some 8,000 articles. A check of 1,000 articles
+never earns that back; a scan of a million does many times over. So a process signs with
+numpy until it has signed :data:`COMPILED_AFTER` documents, and with the compiled loops from
+then on: like renting skis until the rent would have bought them, it never costs more than
+twice the better choice made in advance. Both give the same values (tested).
 """
 
 from __future__ import annotations
 
-import numba
+from collections.abc import Sequence
+
 import numpy as np
 
+from dedup.hashes import powers
 
-@numba.njit(cache=True, nogil=True)
-def fmix32(h: np.uint32) -> np.uint32:  # pragma: no cover - compiled
+COMPILED_AFTER = 16_000  # signatures (two an article: its shingles', its salient terms')
+SLICE = 1 << 13  # hashes permuted at once by numpy: a (permutations x SLICE) matrix of 4 MB
+
+_signed = 0  # signatures this process has made with numpy
+_choice: bool | None = None
+
+
+def use_compiled(compiled: bool | None = True) -> None:
+    """Sign with the compiled loops from now on (``False``: with numpy; ``None``: switch after
+    :data:`COMPILED_AFTER` signatures, the default), in this process."""
+    global _choice
+    _choice = compiled
+
+
+def _compiled() -> bool:
+    return _choice if _choice is not None else _signed >= COMPILED_AFTER
+
+
+def shingle_hashes(texts: Sequence[bytes], size: int, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of every text's shingles, one text after another, and where each text's
+    begin (``len(texts) + 1`` offsets). A text is words joined by single spaces (UTF-8); every
+    ``size`` consecutive words (all of them when fewer) make a shingle, hashed as its bytes'
+    polynomial in the odd ``base`` modulo 2^32 (:func:`dedup.fingerprint.shingle_hash32`).
+    With ``prefix[k] = sum(byte[j] * base^-j, j < k)``, bytes ``[s, e)`` hash to
+    ``base^(e-1) * (prefix[e] - prefix[s])``: one pass over the text hashes every shingle."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if _compiled():
+        from dedup.minhash_numba import shingle_hashes as compiled
+
+        begins = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=begins[1:])
+        p, q = powers(base, max(int(lengths.max(initial=0)), 1).bit_length(), np.uint32)
+        hashes = np.empty(int(begins[-1]) + len(texts), dtype=np.uint32)  # a shingle per word at most
+        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        compiled(np.frombuffer(b"".join(texts), dtype=np.uint8), begins, size, p, q, hashes, starts[1:])
+        np.cumsum(starts, out=starts)
+        return hashes[: starts[-1]], starts
+    # Each text followed by a space: every word, a text's last too, then ends before a space.
+    # Hashes depend only on positions within a shingle, so one prefix sum serves every text.
+    buffer = np.frombuffer(b"".join(t + b" " for t in texts), dtype=np.uint8)
+    p, q = powers(base, max(len(buffer), 1).bit_length(), np.uint32)
+    prefix = np.zeros(len(buffer) + 1, dtype=np.uint32)
+    np.cumsum(buffer * q[: len(buffer)], out=prefix[1:])
+    ends = np.flatnonzero(buffer == ord(" "))
+    begins = np.concatenate(([0], ends[:-1] + 1))  # of each word
+    text_begins = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    words = np.bincount(np.searchsorted(text_begins, ends, side="right") - 1, minlength=len(texts))
+    first_word = np.cumsum(words) - words
+    counts = np.where(lengths > 0, np.maximum(words - size + 1, 1), 0)  # an empty text has no shingle
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    text = np.repeat(np.arange(len(texts)), counts)
+    k = np.arange(starts[-1]) - starts[text]  # the shingle's number within its text
+    s = begins[first_word[text] + k]
+    e = ends[first_word[text] + np.minimum(k + size - 1, words[text] - 1)]
+    return p[e - 1] * (prefix[e] - prefix[s]), starts
+
+
+def signatures(hashes: np.ndarray, starts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(documents, permutations)`` uint32: document ``d``'s signature of the 32-bit hashes
+    ``hashes[starts[d]:starts[d + 1]]`` under the affine32 permutations ``(a, b)``; all ones
+    (datasketch's initial value) for a document without hashes."""
+    global _signed
+    out = np.full((len(starts) - 1, len(a)), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if _compiled():
+        from dedup.minhash_numba import hashes_minhash
+
+        hashes_minhash(hashes[: starts[-1]].copy(), starts, a, b, out)
+        return out
+    _signed += len(out)
+    h = _fmix32(hashes[: starts[-1]])
+    document = np.repeat(np.arange(len(out)), np.diff(starts))
+    for lo in range(0, len(h), SLICE):
+        part, owner = h[lo : lo + SLICE], document[lo : lo + SLICE]
+        firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        least = np.minimum.reduceat(a[:, None] * part + b[:, None], firsts, axis=1)  # wraps modulo 2^32
+        rows = owner[firsts]
+        out[rows] = np.minimum(out[rows], least.T)  # a document may go on in the next slice
+    return out
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's finalizer, which datasketch applies before permuting (affine32)."""
-    h = np.uint32(h ^ (h >> np.uint32(16)))
-    h = np.uint32(h * np.uint32(0x85EBCA6B))
-    h = np.uint32(h ^ (h >> np.uint32(13)))
-    h = np.uint32(h * np.uint32(0xC2B2AE35))
-    return np.uint32(h ^ (h >> np.uint32(16)))
-
-
-@numba.njit(cache=True, nogil=True)
-def _minhash_row(hashes: np.ndarray, a: np.ndarray, b: np.ndarray, row: np.ndarray) -> None:  # pragma: no cover
-    """``row[j] = min(row[j], min over h of a[j] * fmix32(h) + b[j])``; ``hashes`` is overwritten."""
-    for i in range(len(hashes)):
-        hashes[i] = fmix32(hashes[i])
-    for j in range(len(a)):  # permutation outside, hashes inside: a vectorised min-reduction
-        aj, bj = a[j], b[j]
-        m = row[j]
-        for i in range(len(hashes)):
-            m = min(m, np.uint32(aj * hashes[i] + bj))  # wraps modulo 2^32
-        row[j] = m
-
-
-@numba.njit(cache=True, nogil=True)
-def hashes_minhash(hashes, starts, a, b, out):  # pragma: no cover - compiled
-    """``out[d]``: the signature of ``hashes[starts[d]:starts[d + 1]]`` (which are overwritten)."""
-    for d in range(len(starts) - 1):
-        _minhash_row(hashes[starts[d] : starts[d + 1]], a, b, out[d])
-
-
-@numba.njit(cache=True, nogil=True)
-def shingle_hashes(buffer, begins, size, p_pow, q_pow, hashes, counts):  # pragma: no cover - compiled
-    """The hashes of the shingles of each ``buffer[begins[d]:begins[d + 1]]``, a document's
-    words joined by single spaces (UTF-8), one after another in ``hashes``; ``counts[d]`` of
-    them for document ``d``. Every ``size`` consecutive words (all of them when fewer) make a
-    shingle, hashed as its bytes' polynomial in the odd base ``P`` (``p_pow[k] = P^k``,
-    ``q_pow[k] = P^-k`` modulo 2^32): with ``prefix[k] = sum(byte[j] * P^-j, j < k)``, bytes
-    ``[s, e)`` hash to ``P^(e-1) * (prefix[e] - prefix[s])``, so each shingle costs O(1) after
-    one pass over the text. (Kept apart from the permutations: fused, the permutation loop
-    is no longer vectorised and the whole runs twice as slowly.)"""
-    longest = 0
-    for d in range(len(begins) - 1):
-        longest = max(longest, begins[d + 1] - begins[d])
-    prefix = np.empty(longest + 1, np.uint32)
-    spaces = np.empty(longest + 1, np.int64)  # where each word ends
-    out = 0
-    for d in range(len(begins) - 1):
-        lo, n = begins[d], begins[d + 1] - begins[d]
-        counts[d] = 0
-        if n == 0:
-            continue
-        m = 0
-        prefix[0] = running = np.uint32(0)
-        for j in range(n):
-            c = buffer[lo + j]
-            running = np.uint32(running + np.uint32(c) * q_pow[j])  # in a register, not read back
-            prefix[j + 1] = running
-            spaces[m] = j  # kept only when it is a space: no branch to mispredict
-            m += c == 32
-        spaces[m] = n
-        words = m + 1
-        count = max(words - size + 1, 1)
-        for k in range(count):
-            s = spaces[k - 1] + 1 if k else 0
-            e = spaces[min(k + size - 1, words - 1)]
-            hashes[out + k] = np.uint32(p_pow[e - 1] * np.uint32(prefix[e] - prefix[s])) if e > s else np.uint32(0)
-        counts[d] = count
-        out += count
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))

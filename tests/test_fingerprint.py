@@ -1,9 +1,11 @@
 import random
 
 import numpy as np
+import pytest
 from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash32 as datasketch_sha1_hash32
 
+from dedup import minhash
 from dedup.fingerprint import (
     Settings,
     fingerprint,
@@ -29,6 +31,23 @@ def datasketch_signature(items, num_perm, seed, hashfunc=None):
     return m
 
 
+@pytest.fixture(params=[False, True], ids=["numpy", "compiled"])
+def kernels(request):
+    """Sign with numpy, or with the compiled loops a process switches to after many documents."""
+    minhash.use_compiled(request.param)
+    yield
+    minhash.use_compiled(None)
+
+
+def test_a_process_switches_to_compiled_loops_after_signing_many_documents(monkeypatch):
+    monkeypatch.setattr(minhash, "COMPILED_AFTER", 3)
+    monkeypatch.setattr(minhash, "_signed", 0)
+    term_signatures([{"a"}, {"b"}], 8, 1)
+    assert not minhash._compiled()
+    term_signatures([{"c"}], 8, 1)
+    assert minhash._compiled()
+
+
 def test_permutations_and_term_hash_are_datasketchs():
     for num_perm, seed in [(128, 1), (64, 2), (7, 12345)]:
         ours, theirs = permutations(num_perm, seed), MinHash(num_perm=num_perm, seed=seed).permutations
@@ -46,7 +65,7 @@ def test_signature_is_a_datasketch_minhash_of_the_shingles(seed_articles):
     assert ours.scheme == settings.scheme
 
 
-def test_batch_signatures_are_bit_identical_to_datasketch_on_the_same_shingles():
+def test_batch_signatures_are_bit_identical_to_datasketch_on_the_same_shingles(kernels):
     rng = random.Random(7)
     vocab = ["été", "Ukraine", "a", "1,5", "œuvre", "日本", "😀", "", *(f"w{i}" for i in range(40))]
     # Empty, one-word, short (one shorter shingle), exactly five words, long; a double space
@@ -60,7 +79,7 @@ def test_batch_signatures_are_bit_identical_to_datasketch_on_the_same_shingles()
         assert np.array_equal(row, theirs.hashvalues), text
 
 
-def test_salient_signatures_use_datasketchs_default_hash(seed_articles):
+def test_salient_signatures_use_datasketchs_default_hash(seed_articles, kernels):
     terms = [salient_terms(analyse(a)) for a in seed_articles.values()] + [set()]
     ours = term_signatures(terms, 64, 2)
     for t, row in zip(terms, ours, strict=True):

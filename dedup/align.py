@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,19 +81,48 @@ class Sentences:
     @classmethod
     def of_keys(cls, keys: np.ndarray, w: np.ndarray, ranges: list[tuple[int, int]]) -> Sentences:
         """The sentences ``keys[lo:hi]`` for each range, term keys and weights given."""
-        lengths = [hi - lo for lo, hi in ranges]
-        rows = np.repeat(np.arange(len(ranges), dtype=np.int32), lengths)
-        taken = np.concatenate([np.arange(lo, hi) for lo, hi in ranges]) if ranges else np.empty(0, dtype=np.int64)
+        return cls.of_keys_each(keys, w, [ranges], [len(keys)])[0]
+
+    @classmethod
+    def of_keys_each(
+        cls, keys: np.ndarray, w: np.ndarray, ranges: Sequence[list[tuple[int, int]]], sizes: Sequence[int]
+    ) -> list[Sentences]:
+        """:meth:`of_keys` of many texts at once: text ``t`` has the next ``sizes[t]`` terms of
+        ``keys`` and ``w``, its ranges counted from its first."""
+        sentences = np.fromiter(map(len, ranges), dtype=np.int64, count=len(ranges))
+        flat = [r for text in ranges for r in text]
+        lo = np.fromiter((r[0] for r in flat), dtype=np.int64, count=len(flat))
+        lengths = np.fromiter((r[1] - r[0] for r in flat), dtype=np.int64, count=len(flat))
+        sizes = np.asarray(sizes, dtype=np.int64)
+        lo += np.repeat(np.cumsum(sizes) - sizes, sentences)  # in ``keys``
+        rows = np.repeat(np.arange(len(flat)), lengths)  # each row's sentence, counted over all texts
+        taken = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths) + np.arange(len(rows))
         keys, w = keys[taken], w[taken]
-        totals = np.bincount(rows, weights=w, minlength=len(ranges))
-        order = np.lexsort((rows, keys))
-        keys, rows, w = keys[order], rows[order], w[order]
-        first = _run_starts(keys, rows)
+        totals = np.bincount(rows, weights=w, minlength=len(flat))
+        text = np.repeat(np.repeat(np.arange(len(ranges)), sentences), lengths)
+        order = np.lexsort((rows, keys, text))
+        keys, rows, w, text = keys[order], rows[order], w[order], text[order]
+        first = run_starts(keys, rows)
         counts = np.diff(np.append(first, len(keys))).astype(np.int32)
-        return cls(keys[first], rows[first], counts, w[first], totals, float(totals.sum()))
+        bounds = np.searchsorted(text[first], np.arange(len(ranges) + 1)).tolist()
+        begins = (np.cumsum(sentences) - sentences).tolist()  # each text's first sentence
+        found = []
+        for (a, b), s, n in zip(itertools.pairwise(bounds), begins, sentences.tolist(), strict=True):
+            f, text_totals = first[a:b], totals[s : s + n].copy()  # each text's arrays its own
+            found.append(
+                cls(
+                    keys[f],
+                    (rows[f] - s).astype(np.int32),
+                    counts[a:b].copy(),
+                    w[f],
+                    text_totals,
+                    float(text_totals.sum()),
+                )
+            )
+        return found
 
 
-def _run_starts(*columns: np.ndarray) -> np.ndarray:
+def run_starts(*columns: np.ndarray) -> np.ndarray:
     """Where each run of equal rows starts in sorted columns."""
     starts = np.zeros(len(columns[0]), dtype=bool)
     starts[:1] = True
@@ -219,7 +248,7 @@ def _loose_order(k: np.ndarray, other: np.ndarray, values: np.ndarray, shorter: 
     match, ties going to the nearest, then the earliest partner."""
     best = np.lexsort((other, np.abs(k - other), -values, k))
     k, other = k[best], other[best]
-    first = _run_starts(k)
+    first = run_starts(k)
     keys, partners = k[first], other[first]
     loose = len(keys) / shorter if shorter else 0.0
     if len(keys) < 3:
@@ -257,7 +286,7 @@ def _similarities(a: Sentences, b: Sentences) -> tuple[np.ndarray, np.ndarray, n
     pair = a.rows[of_a].astype(np.int64) * len(b.totals) + b.rows[of_b]
     order = np.argsort(pair, kind="stable")
     pair, share = pair[order], share[order]
-    starts = _run_starts(pair)
+    starts = run_starts(pair)
     shared = np.add.reduceat(share, starts) if len(starts) else share
     rows, cols = np.divmod(pair[starts], len(b.totals))
     totals = a.totals[rows] + b.totals[cols]

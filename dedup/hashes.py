@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -36,48 +37,78 @@ def hash64(words: Sequence[str], size: int) -> np.ndarray:
     With ``prefix[k] = sum(c[j] * B^-j, j < k)`` over the joined text, characters ``[s, e)``
     hash to ``B^(e-1) * (prefix[e] - prefix[s])``, so numpy hashes every window at once without
     building its string (per string, BLAKE2b took 1.5 µs)."""
-    if not words:
-        return np.empty(0, dtype=np.uint64)
-    return _distinct(_window_hashes(_code_points(" ".join(words)), _ends(words), size))
+    return hash64_each([words], size)[0]
+
+
+def hash64_each(texts: Sequence[Sequence[str]], size: int) -> list[np.ndarray]:
+    """:func:`hash64` of each list of words, hashed all at once."""
+    words = [w for text in texts for w in text]
+    ends = np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1) - 1
+    counts = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return _distinct_each(*_windows(_joined(words), ends, counts, size))
 
 
 def term_keys(terms: Sequence[str]) -> np.ndarray:
     """The hash of each term, in order (as a signed 64-bit integer, as numpy sorts fastest)."""
-    if not terms:
-        return np.empty(0, dtype=np.int64)
-    return _window_hashes(_code_points(" ".join(terms)), _ends(terms), 1).view(np.int64)
-
-
-def _ends(words: Sequence[str]) -> np.ndarray:
-    """Where each word ends in ``" ".join(words)``."""
-    return np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1) - 1
+    ends = np.cumsum(np.fromiter(map(len, terms), dtype=np.int64, count=len(terms)) + 1) - 1
+    return _windows(_joined(terms), ends, np.array([len(terms)]), 1)[0].view(np.int64)
 
 
 def shingle_hash64(text: str, size: int) -> np.ndarray:
     """``hash64(split_words(text), size)`` without splitting: the words of a space-joined text
     end at its spaces."""
-    if not text:
-        return np.empty(0, dtype=np.uint64)
-    codes = _code_points(text)
-    return _distinct(_window_hashes(codes, np.append(np.flatnonzero(codes == ord(" ")), len(codes)), size))
+    return shingle_hash64_each([text], size)[0]
 
 
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+def shingle_hash64_each(texts: Sequence[str], size: int) -> list[np.ndarray]:
+    """:func:`shingle_hash64` of each text, hashed all at once."""
+    joined = _joined([t for t in texts if t])
+    ends = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == ord(" "))
+    counts = np.fromiter((t.count(" ") + 1 if t else 0 for t in texts), dtype=np.int64, count=len(texts))
+    return _distinct_each(*_windows(joined, ends, counts, size))
 
 
-def _window_hashes(codes: np.ndarray, ends: np.ndarray, size: int) -> np.ndarray:
-    """The hash of each window of ``size`` words, in order, of a text whose words, one space
-    apart, end at ``ends``."""
-    count = max(len(ends) - size + 1, 1)
-    begins = np.concatenate(([0], ends[: count - 1] + 1))
-    ends = ends[min(size, len(ends)) - 1 :]
-    p, q = powers(_BASE, len(codes).bit_length(), np.uint64)
-    prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.cumsum((codes + np.uint64(1)) * q[: len(codes)], out=prefix[1:])
-    return p[ends - 1] * (prefix[ends] - prefix[begins])
+def _joined(words: Sequence[str]) -> str:
+    """The words, each followed by a space."""
+    return " ".join(words) + " " if words else ""
 
 
-def _distinct(hashes: np.ndarray) -> np.ndarray:
-    hashes = np.sort(hashes)
-    return hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))]  # twice as fast as np.unique here
+def _windows(joined: str, ends: np.ndarray, counts: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`windows` of texts laid end to end in ``joined``, each character hashed as its code
+    point plus one (so that none is zero), in base :data:`_BASE` modulo 2^64."""
+    values = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    return windows(values, ends, counts, size, _BASE)
+
+
+def windows(
+    values: np.ndarray, ends: np.ndarray, counts: np.ndarray, size: int, base: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hash of every window of ``size`` consecutive words (all of a text's words when it has
+    fewer) of many texts laid end to end, in text order, and where each text's begin
+    (``len(counts) + 1`` offsets). ``values`` holds a number per character, every word followed
+    by one separator: word ``i`` ends before ``ends[i]``, and text ``t`` has ``counts[t]``
+    words (none: no window). A window of characters ``[s, e)`` hashes as their polynomial in the
+    odd ``base``, modulo 2^(bits of ``values``): with ``prefix[k] = sum(values[j] * base^-j,
+    j < k)``, ``base^(e-1) * (prefix[e] - prefix[s])``, the same wherever the window lies."""
+    p, q = powers(base, max(len(values), 1).bit_length(), values.dtype.type)
+    prefix = np.zeros(len(values) + 1, dtype=values.dtype)
+    np.cumsum(values * q[: len(values)], out=prefix[1:])
+    begins = np.concatenate(([0], ends[:-1] + 1))  # of each word
+    first = np.cumsum(counts) - counts  # each text's first word
+    windows = np.where(counts > 0, np.maximum(counts - size + 1, 1), 0)
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(windows, out=starts[1:])
+    text = np.repeat(np.arange(len(counts)), windows)
+    k = np.arange(starts[-1]) - starts[text]  # the window's number within its text
+    s = begins[first[text] + k]
+    e = ends[first[text] + np.minimum(k + size - 1, counts[text] - 1)]
+    return p[e - 1] * (prefix[e] - prefix[s]), starts
+
+
+def _distinct_each(hashes: np.ndarray, starts: np.ndarray) -> list[np.ndarray]:
+    """Each text's hashes, sorted and distinct (twice as fast as np.unique here)."""
+    found = []
+    for lo, hi in pairwise(starts.tolist()):
+        part = np.sort(hashes[lo:hi])
+        found.append(part[np.concatenate(([True], part[1:] != part[:-1]))] if hi > lo else part)
+    return found

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedup.hashes import powers
+from dedup.hashes import powers, windows
 
 COMPILED_AFTER = 16_000  # signatures (two an article: its shingles', its salient terms')
 SLICE = 1 << 13  # hashes permuted at once by numpy: a (permutations x SLICE) matrix of 4 MB
@@ -54,25 +54,11 @@ def shingle_hashes(texts: Sequence[bytes], size: int, base: int) -> tuple[np.nda
         compiled(np.frombuffer(b"".join(texts), dtype=np.uint8), begins, size, p, q, hashes, starts[1:])
         np.cumsum(starts, out=starts)
         return hashes[: starts[-1]], starts
-    # Each text followed by a space: every word, a text's last too, then ends before a space.
-    # Hashes depend only on positions within a shingle, so one prefix sum serves every text.
-    buffer = np.frombuffer(b"".join(t + b" " for t in texts), dtype=np.uint8)
-    p, q = powers(base, max(len(buffer), 1).bit_length(), np.uint32)
-    prefix = np.zeros(len(buffer) + 1, dtype=np.uint32)
-    np.cumsum(buffer * q[: len(buffer)], out=prefix[1:])
-    ends = np.flatnonzero(buffer == ord(" "))
-    begins = np.concatenate(([0], ends[:-1] + 1))  # of each word
-    text_begins = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    words = np.bincount(np.searchsorted(text_begins, ends, side="right") - 1, minlength=len(texts))
-    first_word = np.cumsum(words) - words
-    counts = np.where(lengths > 0, np.maximum(words - size + 1, 1), 0)  # an empty text has no shingle
-    starts = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    text = np.repeat(np.arange(len(texts)), counts)
-    k = np.arange(starts[-1]) - starts[text]  # the shingle's number within its text
-    s = begins[first_word[text] + k]
-    e = ends[first_word[text] + np.minimum(k + size - 1, words[text] - 1)]
-    return p[e - 1] * (prefix[e] - prefix[s]), starts
+    # Each word followed by a space, a text's last too: every word then ends at a space.
+    joined = b"".join(t + b" " for t in texts if t)
+    buffer = np.frombuffer(joined, dtype=np.uint8)
+    counts = np.fromiter((t.count(b" ") + 1 if t else 0 for t in texts), dtype=np.int64, count=len(texts))
+    return windows(buffer.astype(np.uint32), np.flatnonzero(buffer == ord(" ")), counts, size, base)
 
 
 def signatures(hashes: np.ndarray, starts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

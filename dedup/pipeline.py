@@ -38,7 +38,7 @@ from dedup.fingerprint import Settings, fingerprints
 from dedup.index import STORED_SKETCH_BITS, MemoryIndex, key_pairs, salient_sketch
 from dedup.model import Article, ArticleInfo
 from dedup.normalise import analyse
-from dedup.score import Prepared, Weighed, prepare, related, weigh
+from dedup.score import Prepared, Weighed, prepare, related, weigh_each
 from dedup.verdicts import Verdicts
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total: None while unknown)
@@ -118,15 +118,24 @@ class _Spill:
     def __getitem__(self, doc: int) -> Any:
         found = self._kept.pop(doc, None)
         if found is None:
-            found = self.load(doc)
+            found = self.load_each([doc])[0]
             if len(self._kept) >= self.KEEP:
                 del self._kept[next(iter(self._kept))]  # the least recently used
         self._kept[doc] = found
         return found
 
-    def load(self, doc: int) -> Any:
-        """The object, read from the file without keeping it (for what is read once)."""
-        return pickle.loads(self.read(doc))
+    def fetch(self, docs: Iterable[int]) -> None:
+        """Load, all at once, those of ``docs`` not kept yet (the first of them forgotten first
+        when too many): weighing many articles together is cheaper than one by one."""
+        missing = [doc for doc in dict.fromkeys(docs) if doc not in self._kept][-self.KEEP :]
+        for doc, found in zip(missing, self.load_each(missing), strict=True):
+            if len(self._kept) >= self.KEEP:
+                del self._kept[next(iter(self._kept))]
+            self._kept[doc] = found
+
+    def load_each(self, docs: Sequence[int]) -> list[Any]:
+        """The objects, read from the file without keeping them."""
+        return [pickle.loads(self.read(doc)) for doc in docs]
 
     def read(self, doc: int) -> bytes:
         start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
@@ -143,8 +152,8 @@ class _Weighing(_Spill):
         super().__init__(path, offsets)
         self.corpus = corpus
 
-    def load(self, doc: int) -> Weighed:
-        return weigh(Prepared.loads(self.read(doc)), self.corpus)
+    def load_each(self, docs: Sequence[int]) -> list[Weighed]:
+        return weigh_each([Prepared.loads(self.read(doc)) for doc in docs], self.corpus)
 
 
 # What workers share, set by _start in each of them: a spill file, and the corpus to weigh with.
@@ -167,7 +176,7 @@ def _weigh_articles(docs: np.ndarray) -> list[bytes]:
     """Prepared articles (by number) weighed with the corpus, pickled."""
     assert _shared is not None
     spill, corpus = _shared
-    weighed = (weigh(Prepared.loads(spill.read(doc)), corpus) for doc in docs.tolist())
+    weighed = weigh_each([Prepared.loads(spill.read(doc)) for doc in docs.tolist()], corpus)
     return [pickle.dumps(w, protocol=pickle.HIGHEST_PROTOCOL) for w in weighed]
 
 
@@ -176,6 +185,7 @@ def _verify_pairs(keys: np.ndarray) -> Verdicts:
     ``related`` or above (the unrelated ones are not reported)."""
     assert _shared is not None
     weighed = _shared[0]
+    weighed.fetch(np.column_stack((keys >> 32, keys & 0xFFFFFFFF)).ravel().tolist())
     verdicts = ((i, j, related(weighed[i], weighed[j])) for i, j in key_pairs(keys))
     return Verdicts.pack((), [(i, j, v) for i, j, v in verdicts if v is not None])
 

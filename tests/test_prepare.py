@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup.fingerprint import shingle_list, split_words, word_text
-from dedup.hashes import hash64, shingle_hash64
+from dedup.hashes import hash64, hash64_each, shingle_hash64, shingle_hash64_each
 from dedup.normalise import analyse
 from dedup.read import read_paths
 from dedup.score import prepare
@@ -45,6 +45,15 @@ def test_hashes_count_and_share_like_the_strings(docs: list[list[str]], size: in
 def test_shingles_of_a_text_hash_as_its_split_words(words: list[str], size: int) -> None:
     text = " ".join(words)
     assert np.array_equal(shingle_hash64(text, size), hash64(split_words(text), size))
+
+
+@given(st.lists(st.lists(WORD, max_size=8), max_size=5), st.integers(1, 5))
+def test_texts_hashed_together_hash_as_each_alone(docs: list[list[str]], size: int) -> None:
+    for words, hashes in zip(docs, hash64_each(docs, size), strict=True):
+        assert np.array_equal(hashes, hash64(words, size))
+    texts = [" ".join(words) for words in docs]
+    for text, hashes in zip(texts, shingle_hash64_each(texts, size), strict=True):
+        assert np.array_equal(hashes, shingle_hash64(text, size))
 
 
 def test_a_text_shorter_than_a_shingle_is_one_shingle() -> None:

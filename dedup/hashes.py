@@ -30,33 +30,41 @@ def powers(base: int, bits: int, dtype: type[np.unsignedinteger] = np.uint32) ->
     return np.cumprod(p, dtype=dtype), np.cumprod(q, dtype=dtype)
 
 
-def hash64(words: Sequence[str], size: int) -> np.ndarray:
-    """Sorted distinct hashes of the strings ``" ".join(words[i : i + size])`` (one of all the
-    words when there are fewer): set sizes and intersections as with the strings themselves.
-
-    With ``prefix[k] = sum(c[j] * B^-j, j < k)`` over the joined text, characters ``[s, e)``
-    hash to ``B^(e-1) * (prefix[e] - prefix[s])``, so numpy hashes every window at once without
-    building its string (per string, BLAKE2b took 1.5 µs)."""
-    return hash64_each([words], size)[0]
-
-
-def hash64_each(texts: Sequence[Sequence[str]], size: int) -> list[np.ndarray]:
-    """:func:`hash64` of each list of words, hashed all at once."""
-    words = [w for text in texts for w in text]
-    ends = np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1) - 1
-    counts = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    return _distinct_each(*_windows(_joined(words), ends, counts, size))
-
-
 def term_keys(terms: Sequence[str]) -> np.ndarray:
     """The hash of each term, in order (as a signed 64-bit integer, as numpy sorts fastest)."""
     ends = np.cumsum(np.fromiter(map(len, terms), dtype=np.int64, count=len(terms)) + 1) - 1
     return _windows(_joined(terms), ends, np.array([len(terms)]), 1)[0].view(np.int64)
 
 
+def pairs_each(keys: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
+    """Sorted distinct hashes of each text's pairs of consecutive terms, from the terms' keys
+    (:func:`term_keys`), text ``t`` having the next ``counts[t]`` of them. A pair hashes as
+    ``mix(first) + second`` modulo 2^64: keys are polynomials of their characters, so any
+    linear combination of two would make ("21", "20") and ("23", "00") collide; SplitMix64's
+    finalizer scrambles the first, and two pairs then collide as rarely as two terms."""
+    keys = keys.view(np.uint64)
+    text = np.repeat(np.arange(len(counts)), counts)
+    within = text[:-1] == text[1:]
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(np.maximum(counts - 1, 0), out=starts[1:])
+    return _distinct_each((_mix64(keys[:-1]) + keys[1:])[within], starts)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finalizer: a bijection of 64-bit values that scrambles every bit."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 def shingle_hash64(text: str, size: int) -> np.ndarray:
-    """``hash64(split_words(text), size)`` without splitting: the words of a space-joined text
-    end at its spaces."""
+    """Sorted distinct hashes of the shingles of a space-joined word text: the strings
+    ``" ".join(words[i : i + size])`` (one of all the words when there are fewer), so set sizes
+    and intersections are the strings' own.
+
+    With ``prefix[k] = sum(c[j] * B^-j, j < k)`` over the text, characters ``[s, e)`` hash to
+    ``B^(e-1) * (prefix[e] - prefix[s])``, so numpy hashes every shingle at once without
+    building its string (per string, BLAKE2b took 1.5 µs)."""
     return shingle_hash64_each([text], size)[0]
 
 

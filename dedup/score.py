@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import ClassVar
 
 import numpy as np
@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 from dedup.align import Alignment, Sentences, align_sentences, run_starts
 from dedup.corpus import UNIFORM, Corpus
 from dedup.fingerprint import word_text
-from dedup.hashes import hash64, hash64_each, shingle_hash64, shingle_hash64_each, term_keys
+from dedup.hashes import pairs_each, shingle_hash64, shingle_hash64_each, term_keys
 from dedup.model import PairVerdict, Relation
 from dedup.normalise import Analysis
 
@@ -89,14 +89,14 @@ class Prepared:
 
     @property
     def shingles(self) -> np.ndarray:
-        """Sorted distinct hashes (hash64) of the word shingles."""
+        """Sorted distinct hashes (shingle_hash64) of the word shingles."""
         return shingle_hash64(self.words, self.shingle_size)
 
     @property
     def phrases(self) -> np.ndarray:
         """Sorted distinct hashes of pairs of consecutive content stems: a rewrite keeps phrases
         after it drops sentences."""
-        return hash64(self.stems, 2) if len(self.stems) > 1 else np.empty(0, dtype=np.uint64)
+        return pairs_each(term_keys(self.stems), np.array([len(self.stems)]))[0]
 
     @property
     def terms(self) -> set[str]:
@@ -210,7 +210,7 @@ def weigh_each(prepared: Sequence[Prepared], corpus: Corpus = UNIFORM) -> list[W
     if len({p.shingle_size for p in prepared}) > 1:
         raise ValueError("articles shingled with different sizes cannot be weighed together")
     parts = [(p.stems, p.title, list(p.facts)) for p in prepared]
-    terms = [t for article in parts for part in article for t in part]
+    terms = list(chain.from_iterable(chain.from_iterable(parts)))
     keys = term_keys(terms)
     w = np.fromiter(map(corpus.weights.__getitem__, terms), dtype=np.float64, count=len(terms))
     sizes = np.array([[len(part) for part in article] for article in parts], dtype=np.int64).reshape(-1, 3)
@@ -222,7 +222,7 @@ def weigh_each(prepared: Sequence[Prepared], corpus: Corpus = UNIFORM) -> list[W
     body = np.flatnonzero(part == 0)
     sentences = Sentences.of_keys_each(keys[body], w[body], [p.ranges for p in prepared], sizes[:, 0])
     shingles = shingle_hash64_each([p.words for p in prepared], prepared[0].shingle_size if prepared else 1)
-    phrases = hash64_each([p.stems if len(p.stems) > 1 else [] for p in prepared], 2)
+    phrases = pairs_each(keys[body], sizes[:, 0])
     weighed = []
     for k, p in enumerate(prepared):
         tf, facts = terms_of[2 * k], terms_of[2 * k + 1]

@@ -160,17 +160,11 @@ class Terms:
     weights: np.ndarray
 
     @classmethod
-    def summed(cls, keys: np.ndarray, weights: np.ndarray, counts: np.ndarray) -> Terms:
-        """Occurrences of terms (each with its key, weight and how much it counts) as each
-        term once, with its weight times its summed count."""
-        return cls.summed_each(keys, weights, counts, np.zeros(len(keys), dtype=np.int64), 1)[0]
-
-    @classmethod
     def summed_each(
         cls, keys: np.ndarray, weights: np.ndarray, counts: np.ndarray, groups: np.ndarray, n: int
     ) -> list[Terms]:
-        """:meth:`summed` of the occurrences of each of ``n`` groups (``groups`` numbers each
-        occurrence's), all at once."""
+        """Occurrences of terms (each with its key, weight, how much it counts, and its group of
+        ``n``) as each group's terms once, with their weight times their summed count."""
         order = np.lexsort((keys, groups))  # stable: a group's occurrences keep their order
         keys, groups = keys[order], groups[order]
         first = run_starts(groups, keys)

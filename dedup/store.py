@@ -594,12 +594,12 @@ class Store:
     def _equal_sketch_rows(self, a: str, b: str) -> str:
         """SQL counting the sketch rows on which two ``salient_bands`` rows (aliases ``a`` and
         ``b``) agree in their lowest ``SKETCH_BITS``: each bucket packs its band's rows."""
-        rows = self._rows_per_salient_band
-        mask = 2**SKETCH_BITS - 1
+        # Two rows agree where their bits differ nowhere: one XOR a column, then a mask a row.
+        masks = [(2**SKETCH_BITS - 1) << (STORED_SKETCH_BITS * r) for r in range(self._rows_per_salient_band)]
         terms = [
-            f"((({a}.b{k} >> {shift}) & {mask}) = (({b}.b{k} >> {shift}) & {mask}))::INTEGER"
+            f"((xor({a}.b{k}, {b}.b{k}) & {mask}) = 0)::INTEGER"
             for k in range(self.settings.salient_bands)
-            for shift in (STORED_SKETCH_BITS * r for r in range(rows))
+            for mask in masks
         ]
         return "(" + " + ".join(terms) + ")"
 

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -26,7 +25,7 @@ from dedup.fingerprint import Settings
 from dedup.index import MAX_CANDIDATES, MemoryIndex, pair_keys
 from dedup.model import Article, PairVerdict, Problem, Relation
 from dedup.normalise import silent
-from dedup.pipeline import SpillFile, default_jobs, ids_and_terms, profiles, verify_candidates
+from dedup.pipeline import default_jobs, profiles, verify_shares
 from dedup.read import read_paths
 from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated, vacuum
 
@@ -231,19 +230,22 @@ def check(
         against_index = store.candidates(made, ids, max_candidates)
         stored, unverified = store.prepared({doc for _, doc in against_index}, jobs)
         old_docs = sorted(stored)
-        old_ids, old_terms = ids_and_terms([stored[doc] for doc in old_docs], jobs)
-        df = store.document_frequencies(old_terms.union(*(p.terms for p in made)))
-        replaced = len(store.present(ids))
-        for p in made:
-            df.update(p.terms)
-        corpus = Corpus(df, indexed - replaced + len(articles))
+        documents = indexed - len(store.present(ids)) + len(articles)
+
+        def rarity(terms: set[str]) -> Corpus:
+            """Term rarity over the index and the batch (the indexed versions of new ids aside)."""
+            df = store.document_frequencies(terms.union(*(p.terms for p in made)))
+            for p in made:
+                df.update(p.terms)
+            return Corpus(df, documents)
+
         number = {doc: k for k, doc in enumerate(old_docs)}
         against = [(number[doc], pos) for pos, doc in against_index if doc in number]
         within = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
         for pos, p in enumerate(made):
             within.add_bands(pos, p.shingle_bands, p.salient_bands, p.salient)
         spilled = [stored[doc] for doc in old_docs] + [p.prepared for p in made]
-        matches, total = _verify(spilled, old_ids, ids, against, within.candidate_keys(), corpus, report, jobs)
+        matches, total = _verify(spilled, len(old_docs), against, within.candidate_keys(), rarity, report, jobs)
         findings = [
             Finding(article_id, sorted(found, key=_strongest)[:MAX_MATCHES])
             for article_id, found in zip(ids, matches, strict=True)
@@ -269,30 +271,25 @@ def _strongest(m: Match) -> tuple[int, float, str]:
 
 def _verify(
     prepared: list[bytes],
-    old_ids: list[str],
-    new_ids: list[str],
+    m: int,
     against_index: list[tuple[int, int]],
     within_batch: np.ndarray,
-    corpus: Corpus,
+    rarity: Callable[[set[str]], Corpus],
     report: Progress,
     jobs: int,
 ) -> tuple[list[list[Match]], int]:
     """The matches of each new article, from its candidates in the index (``(indexed article,
     position)`` pairs) and within the batch (:func:`~dedup.index.pair_keys` of positions),
-    verified on ``jobs`` processes; and the number of candidates. ``prepared`` holds the
-    indexed articles' data, then the new ones': each pair's ``a`` came first."""
-    m = len(old_ids)
+    verified on ``jobs`` processes with the corpus ``rarity`` makes of their terms; and the
+    number of candidates. ``prepared`` holds the ``m`` indexed articles' data, then the new
+    ones': each pair's ``a`` came first."""
     against = np.array(against_index, dtype=np.int64).reshape(-1, 2)
     keys = np.concatenate([pair_keys(against[:, 0], against[:, 1] + m), within_batch + (m << 32 | m)])
-    # By new article, so that each verifying process weighs the new articles of its own pairs
-    # only (an indexed candidate is mostly in one pair: its order matters little).
+    # By new article: each verifying process takes whole new articles (an indexed candidate
+    # is mostly in one pair).
     keys = keys[np.lexsort((keys >> 32, keys & 0xFFFFFFFF))]
-    with tempfile.TemporaryDirectory(prefix="dedup-check-") as folder:
-        spill = SpillFile(os.path.join(folder, "prepared"))
-        for data in prepared:
-            spill.append(data)
-        verdicts = verify_candidates(keys, spill.close(), corpus, old_ids + new_ids, jobs, report, weigh_first=False)
-    matches: list[list[Match]] = [[] for _ in new_ids]
+    verdicts = verify_shares(keys, prepared, rarity, jobs, report)
+    matches: list[list[Match]] = [[] for _ in range(len(prepared) - m)]
     for k, (i, j) in enumerate(zip(verdicts.firsts.tolist(), verdicts.seconds.tolist(), strict=True)):
         verdict = verdicts[k]
         if i < m:

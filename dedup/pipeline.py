@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import tempfile
+import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Sized
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import chain, islice
 from multiprocessing.pool import AsyncResult
@@ -45,7 +47,6 @@ Progress = Callable[[str, int, int | None], None]  # (stage, done, total: None w
 
 ARTICLE_CHUNK = 64  # articles per task: large enough to batch signatures, small enough to balance
 PAIR_CHUNK = 256  # candidate pairs per task
-TERMS_CHUNK = 512  # articles per task when only their terms are wanted
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -104,15 +105,13 @@ def profile_articles(articles: Sequence[Article], settings: Settings, fingerprin
     return profiles
 
 
-class _Spill:
-    """Pickled objects in a file, read back by number; each worker opens it. The most recently
-    used stay loaded: a scan's pairs come sorted by their first article."""
+class _Kept:
+    """Articles by number, loaded when asked for; the most recently used stay loaded (a scan's
+    pairs come sorted by their first article, a check's by their new one)."""
 
     KEEP = 2048
 
-    def __init__(self, path: str, offsets: np.ndarray) -> None:
-        self.path, self.offsets = path, offsets
-        self._fd = os.open(path, os.O_RDONLY)
+    def __init__(self) -> None:
         self._kept: dict[int, Any] = {}
 
     def __getitem__(self, doc: int) -> Any:
@@ -134,7 +133,19 @@ class _Spill:
             self._kept[doc] = found
 
     def load_each(self, docs: Sequence[int]) -> list[Any]:
-        """The objects, read from the file without keeping them."""
+        """The articles, loaded without keeping them."""
+        raise NotImplementedError
+
+
+class _Spill(_Kept):
+    """Pickled objects in a file, read back by number; each worker opens it."""
+
+    def __init__(self, path: str, offsets: np.ndarray) -> None:
+        super().__init__()
+        self.path, self.offsets = path, offsets
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def load_each(self, docs: Sequence[int]) -> list[Any]:
         return [pickle.loads(self.read(doc)) for doc in docs]
 
     def read(self, doc: int) -> bytes:
@@ -145,31 +156,28 @@ class _Spill:
         os.close(self._fd)
 
 
-class _Weighing(_Spill):
-    """Prepared articles weighed with a corpus as they are read (kept like any other)."""
+class _Decoded(_Kept):
+    """Serialised prepared articles, weighed with ``corpus`` as they are loaded; those in
+    ``decoded`` were decoded beforehand, and are used once, then let go."""
 
-    def __init__(self, path: str, offsets: np.ndarray, corpus: Corpus) -> None:
-        super().__init__(path, offsets)
-        self.corpus = corpus
+    def __init__(self, prepared: Sequence[bytes], decoded: dict[int, Prepared], corpus: Corpus) -> None:
+        super().__init__()
+        self.prepared, self.decoded, self.corpus = prepared, decoded, corpus
 
     def load_each(self, docs: Sequence[int]) -> list[Weighed]:
-        return weigh_each([Prepared.loads(self.read(doc)) for doc in docs], self.corpus)
+        found = [self.decoded.pop(doc, None) or Prepared.loads(self.prepared[doc]) for doc in docs]
+        return weigh_each(found, self.corpus)
 
 
 # What workers share, set by _start in each of them: a spill file, and the corpus to weigh with.
 _shared: tuple[_Spill, Corpus | None] | None = None
 
 
-def _start(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None, weighing: bool = False) -> None:
-    """Share ``spill`` (``weighing``: prepared articles, weighed with ``corpus`` when read)."""
+def _start(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None) -> None:
     global _shared
     if _shared is not None:
         _shared[0].close()
-    if spill is None:
-        _shared = None
-        return
-    reader = _Weighing(*spill, corpus) if weighing and corpus is not None else _Spill(*spill)
-    _shared = (reader, corpus)
+    _shared = None if spill is None else (_Spill(*spill), corpus)
 
 
 def _weigh_articles(docs: np.ndarray) -> list[bytes]:
@@ -181,42 +189,16 @@ def _weigh_articles(docs: np.ndarray) -> list[bytes]:
 
 
 def _verify_pairs(keys: np.ndarray) -> Verdicts:
+    assert _shared is not None
+    return _verdicts(_shared[0], keys)
+
+
+def _verdicts(weighed: _Kept, keys: np.ndarray) -> Verdicts:
     """Verdicts of candidate pairs (:func:`~dedup.index.pair_keys`) of weighed articles at
     ``related`` or above (the unrelated ones are not reported)."""
-    assert _shared is not None
-    weighed = _shared[0]
     weighed.fetch(np.column_stack((keys >> 32, keys & 0xFFFFFFFF)).ravel().tolist())
     verdicts = ((i, j, related(weighed[i], weighed[j])) for i, j in key_pairs(keys))
     return Verdicts.pack((), [(i, j, v) for i, j, v in verdicts if v is not None])
-
-
-def ids_and_terms(prepared: Sequence[bytes], jobs: int) -> tuple[list[str], set[str]]:
-    """The ids of serialised :class:`~dedup.score.Prepared` articles, in order, and every term
-    they count towards document frequency, decoded on ``jobs`` processes."""
-    ids: list[str] = []
-    terms: set[str] = set()
-    ranges = [range(k, min(k + TERMS_CHUNK, len(prepared))) for k in range(0, len(prepared), TERMS_CHUNK)]
-    try:
-        for _, (chunk_ids, chunk_terms) in _mapped(_ids_and_terms, ranges, jobs, _hold, (prepared,)):
-            ids += chunk_ids
-            terms |= chunk_terms
-    finally:
-        _hold(None)
-    return ids, terms
-
-
-_held: Sequence[bytes] | None = None  # what _ids_and_terms reads: given to the processes as they fork
-
-
-def _hold(prepared: Sequence[bytes] | None) -> None:
-    global _held
-    _held = prepared
-
-
-def _ids_and_terms(numbers: range) -> tuple[list[str], set[str]]:
-    assert _held is not None
-    decoded = [Prepared.loads(_held[k]) for k in numbers]
-    return [p.id for p in decoded], set().union(*(p.terms for p in decoded))
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
@@ -354,29 +336,167 @@ def verify_candidates(
     ids: Sequence[str],
     jobs: int,
     progress: Progress,
-    weigh_first: bool = True,
 ) -> Verdicts:
     """The verdicts at ``related`` or above of candidate pairs (:func:`~dedup.index.pair_keys`,
-    in the order they are verified) of the articles in ``spill``, whose ids are ``ids``.
-
-    ``weigh_first``: every article is weighed once, in a stage of its own, before the pairs are
-    verified (a scan, whose articles are each in many pairs); else as the pairs need it (a
-    check, whose indexed candidates are mostly in one pair: a stage of their own would
-    pickle each twice for nothing)."""
+    in the order they are verified) of the articles in ``spill``, whose ids are ``ids``. Every
+    article is weighed once, in a stage of its own, before the pairs are verified: a scan puts
+    an article in many pairs."""
     parts: list[Verdicts] = []
     done = 0
     try:
-        if weigh_first:
-            source, weighing = _weigh_candidates(candidates, spill, corpus, jobs, progress), False
-        else:
-            source, weighing = spill, True
-        chunks = _chunks(candidates, PAIR_CHUNK)
-        for chunk, verdicts in _mapped(_verify_pairs, chunks, jobs, _start, (source, corpus, weighing)):
+        weighed = _weigh_candidates(candidates, spill, corpus, jobs, progress)
+        for chunk, verdicts in _mapped(_verify_pairs, _chunks(candidates, PAIR_CHUNK), jobs, _start, (weighed, corpus)):
             parts.append(verdicts)
             done = _report(progress, "verifying", done, len(chunk), len(candidates))
     finally:
         _start(None)
     return Verdicts.concatenate(ids, parts)
+
+
+def verify_shares(
+    candidates: np.ndarray,
+    prepared: Sequence[bytes],
+    rarity: Callable[[set[str]], Corpus],
+    jobs: int,
+    progress: Progress,
+) -> Verdicts:
+    """The verdicts at ``related`` or above of candidate pairs (:func:`~dedup.index.pair_keys`,
+    sorted by their second article) of serialised prepared articles, weighed with the corpus
+    ``rarity`` makes of the terms their articles count: a check's, which depends on the indexed
+    candidates' terms. Articles in no pair are left without an id.
+
+    ``jobs`` processes take a share of the pairs each, whole second articles at a time. Each
+    decodes the articles of its share once: it sends their terms, then weighs them with the
+    corpus it gets back (decoding them once for their terms and again to weigh them took a
+    fifth of a check's verification)."""
+    seconds = candidates & 0xFFFFFFFF
+    even = np.linspace(0, len(candidates), jobs + 1)[1:-1].astype(np.int64) if len(candidates) else []
+    shares = [share for share in np.split(candidates, np.searchsorted(seconds, seconds[even])) if len(share)]
+    names: dict[int, str] = {}
+    parts: list[list[Verdicts]] = [[] for _ in shares]
+    done = 0
+    with _Shares(shares, prepared) as running:
+        terms: set[str] = set()
+        for share_names, share_terms in running.first():
+            names.update(share_names)
+            terms |= share_terms
+        for share, message in running.rest(rarity(terms)):
+            if isinstance(message, Verdicts):
+                parts[share].append(message)
+            else:
+                done = _report(progress, "verifying", done, message, len(candidates))
+    return Verdicts.concatenate([names.get(n, "") for n in range(len(prepared))], list(chain(*parts)))
+
+
+KEEP_DECODED = 16_384  # articles a share keeps decoded between sending their terms and weighing them
+
+
+def _share(keys: np.ndarray, prepared: Sequence[bytes]) -> Generator[Any, Corpus, None]:
+    """One share of :func:`verify_shares`: yields the ids (by number) and terms of its
+    articles, is sent the corpus, then yields each chunk's verdicts and how many pairs it held."""
+    decoded: dict[int, Prepared] = {}
+    names: dict[int, str] = {}
+    terms: set[str] = set()
+    for doc in np.unique(np.concatenate((keys >> 32, keys & 0xFFFFFFFF))).tolist():
+        p = Prepared.loads(prepared[doc])
+        names[doc] = p.id
+        terms |= p.terms
+        if len(decoded) < KEEP_DECODED:  # memory stays bounded: past it, decoded again to weigh
+            decoded[doc] = p
+    corpus = yield names, terms
+    weighed = _Decoded(prepared, decoded, corpus)
+    for chunk in _chunks(keys, PAIR_CHUNK):
+        yield _verdicts(weighed, chunk)
+        yield len(chunk)
+
+
+class _Shares:
+    """The shares of :func:`verify_shares` run as generators, each in a process of its own
+    (forked where the platform can), or in this one when there is one."""
+
+    def __init__(self, shares: list[np.ndarray], prepared: Sequence[bytes]) -> None:
+        self.shares, self.prepared = shares, prepared
+        self.here: list[Generator[Any, Corpus, None]] = []
+        self.pipes: list[Any] = []
+        self.workers: list[Any] = []
+
+    def __enter__(self) -> _Shares:
+        if len(self.shares) == 1:
+            self.here = [_share(self.shares[0], self.prepared)]
+            return self
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        for keys in self.shares:
+            pipe, theirs = context.Pipe()
+            worker = context.Process(target=_run_share, args=(theirs, keys, self.prepared), daemon=True)
+            worker.start()
+            theirs.close()
+            self.pipes.append(pipe)
+            self.workers.append(worker)
+        return self
+
+    def first(self) -> list[tuple[dict[int, str], set[str]]]:
+        """Each share's ids and terms."""
+        return [next(steps) for steps in self.here] or [_received(pipe) for pipe in self.pipes]
+
+    def rest(self, corpus: Corpus) -> Iterator[tuple[int, Any]]:
+        """Every share's messages once it has the corpus, as they come, with the share's number."""
+        for steps in self.here:
+            yield 0, steps.send(corpus)
+            yield from ((0, message) for message in steps)
+        for pipe in self.pipes:
+            pipe.send(corpus)
+        pending = list(self.pipes)
+        while pending:
+            for pipe in multiprocessing.connection.wait(pending):
+                message = _received(pipe)
+                if message == _DONE:
+                    pending.remove(pipe)
+                else:
+                    yield self.pipes.index(pipe), message
+
+    def __exit__(self, *exc: object) -> None:
+        for pipe in self.pipes:
+            pipe.close()
+        for worker in self.workers:
+            worker.join(timeout=None if exc[0] is None else 0)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+
+
+_DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    trace: str
+
+
+def _run_share(pipe: Any, keys: np.ndarray, prepared: Sequence[bytes]) -> None:
+    """:func:`_share` in a process, talking through ``pipe``; an error goes back as its trace."""
+    try:
+        steps = _share(keys, prepared)
+        pipe.send(next(steps))
+        for message in chain([steps.send(pipe.recv())], steps):
+            pipe.send(message)
+        pipe.send(_DONE)
+    except EOFError:
+        pass  # the parent stopped listening: it has its own error to report
+    except BaseException:  # the parent raises it: a process has no one else to tell
+        with suppress(OSError):
+            pipe.send(_Failed(traceback.format_exc()))
+    finally:
+        pipe.close()
+
+
+def _received(pipe: Any) -> Any:
+    try:
+        message = pipe.recv()
+    except EOFError:
+        raise RuntimeError("a verifying process ended before it was done") from None
+    if isinstance(message, _Failed):
+        raise RuntimeError(f"a verifying process failed:\n{message.trace}")
+    return message
 
 
 def _weigh_candidates(

@@ -1,12 +1,20 @@
-"""The scan pipeline on several processes gives the same bytes as on one."""
+"""The scan pipeline, and a check's verification, on several processes give the same as on one."""
 
 import json
+import multiprocessing
 import subprocess
 import sys
+from collections import Counter
 from itertools import islice
 
+import numpy as np
 import pytest
 
+from dedup.corpus import Corpus
+from dedup.fingerprint import Settings
+from dedup.index import pair_keys
+from dedup.pipeline import profile_articles, verify_shares
+from dedup.read import read_paths
 from tests.conftest import DATA, ROOT, SEEDS
 
 CORPUS = DATA / "fr_news_corpus" / "articles.jsonl"
@@ -48,3 +56,42 @@ def test_jobs_must_be_positive():
     assert done.returncode == 2
     assert "--jobs" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _seed_shares() -> tuple[list[bytes], np.ndarray]:
+    """The seeds' prepared data and every pair of them, sorted by second article."""
+    prepared = [p.prepared for p in profile_articles(read_paths([SEEDS]).articles, Settings())]
+    firsts, seconds = zip(*[(i, j) for j in range(len(prepared)) for i in range(j)], strict=True)
+    return prepared, pair_keys(np.array(firsts), np.array(seconds))
+
+
+def _silent(*_: object) -> None:
+    pass
+
+
+def test_shares_give_the_same_verdicts_on_any_number_of_processes():
+    prepared, keys = _seed_shares()
+    asked: list[set[str]] = []
+
+    def rarity(terms: set[str]) -> Corpus:
+        asked.append(terms)
+        return Corpus(Counter({t: len(t) % 4 for t in terms}), 5)  # weights that differ term by term
+
+    runs = [verify_shares(keys, prepared, rarity, jobs, _silent) for jobs in (1, 2, 3)]
+    assert [list(r) for r in runs[1:]] == [list(runs[0])] * 2
+    assert len(runs[0]) > 0
+    assert all(terms == asked[0] for terms in asked)  # every article's terms, however shared
+
+
+def test_a_failing_share_raises_in_the_parent_and_leaves_no_process():
+    prepared, keys = _seed_shares()
+    broken = [*prepared[:-1], b"not prepared data"]
+    with pytest.raises(RuntimeError, match="a verifying process failed"):
+        verify_shares(keys, broken, lambda _: Corpus(), 2, _silent)
+
+    def index_gone(_: set[str]) -> Corpus:
+        raise ValueError("index gone")
+
+    with pytest.raises(ValueError, match="index gone"):
+        verify_shares(keys, prepared, index_gone, 2, _silent)
+    assert multiprocessing.active_children() == []

@@ -548,7 +548,7 @@ class Store:
         )
         excluded_and_hits = f"""
             excluded AS (SELECT doc FROM articles SEMI JOIN batch_ids USING (id)),
-            hits AS (SELECT * FROM ({hits}) h WHERE doc NOT IN (SELECT doc FROM excluded))
+            hits AS (SELECT * FROM ({hits}) h ANTI JOIN excluded USING (doc))
         """
         joined = band_join("batch_bands", "hits", left_doc="pos", before=excluded_and_hits, shared=True)
         con.execute(f"CREATE OR REPLACE TEMP TABLE candidate_rows AS {joined}")

@@ -128,7 +128,7 @@ def run_starts(*columns: np.ndarray) -> np.ndarray:
     starts[:1] = True
     for c in columns:
         starts[1:] |= c[1:] != c[:-1]
-    return np.flatnonzero(starts)
+    return starts.nonzero()[0]
 
 
 def align(
@@ -277,7 +277,7 @@ def _similarities(a: Sentences, b: Sentences) -> tuple[np.ndarray, np.ndarray, n
     terms both hold, summed by numpy. Sums of corpus weights are exact (:class:`~dedup.corpus.
     Corpus`), so in any order the same as ``weighted_dice``'s."""
     lo, hi = np.searchsorted(b.keys, a.keys, "left"), np.searchsorted(b.keys, a.keys, "right")
-    found = np.flatnonzero(hi > lo)
+    found = (hi > lo).nonzero()[0]
     counts = (hi - lo)[found]
     # Every (row of A, row of B) with one term: A's repeated, B's counted up from lo.
     of_a = np.repeat(found, counts)

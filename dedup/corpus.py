@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+import numpy as np
+
+from dedup.hashes import term_keys
 from dedup.normalise import Analysis
 
 # With fewer documents (a lone pair) every term gets the same weight; from three on, a term
@@ -22,9 +25,15 @@ class Corpus:
     def __init__(self, df: Counter[str] | None = None, documents: int = 0) -> None:
         self.df: Counter[str] = df if df is not None else Counter()
         self.documents = documents
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what was worked out from the counts (they changed)."""
+        self._of_count: dict[int, float] = {}  # the weight of a document frequency
         # stem -> weight; ``weights[stem]`` is ``weight(stem)``: verification looks up tens of
         # millions of terms, and a memo hit then costs no Python call.
         self.weights: dict[str, float] = _Weights(self)
+        self._table = _Table(self)
 
     @classmethod
     def from_analyses(cls, analyses: Iterable[Analysis]) -> Corpus:
@@ -41,8 +50,8 @@ class Corpus:
 
     def add(self, analysis: Analysis) -> None:
         self.documents += 1
-        self.weights.clear()
         self.df.update(document_terms(analysis))
+        self._forget()
 
     @property
     def informative(self) -> bool:
@@ -51,6 +60,20 @@ class Corpus:
     def weight(self, stem: str) -> float:
         return self.weights[stem]
 
+    def keys_and_weights(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each term's key (:func:`~dedup.hashes.term_keys`) and weight, in order."""
+        if not self.informative:  # nothing kept: the shared UNIFORM corpus would remember every word
+            return term_keys(terms), np.ones(len(terms))
+        return self._table.look_up(terms)
+
+    def _idf(self, stem: str) -> float:
+        count = self.df.get(stem, 0)
+        w = self._of_count.get(count)
+        if w is None:
+            idf = math.log((self.documents + 1) / (count + 1)) + 1.0
+            w = self._of_count[count] = round(idf * 2**QUANTUM) / 2**QUANTUM
+        return w
+
 
 class _Weights(dict[str, float]):
     """A corpus's term weights, each computed on its first look-up."""
@@ -58,23 +81,42 @@ class _Weights(dict[str, float]):
     def __init__(self, corpus: Corpus) -> None:
         super().__init__()
         self.corpus = corpus
-        self._of_count: dict[int, float] = {}  # the weight of a document frequency
 
     def __missing__(self, stem: str) -> float:
-        c = self.corpus
-        if not c.informative:  # not kept: the shared UNIFORM corpus would remember every word it saw
+        if not self.corpus.informative:  # not kept: the shared UNIFORM corpus would remember every word it saw
             return 1.0
-        count = c.df.get(stem, 0)
-        w = self._of_count.get(count)
-        if w is None:
-            idf = math.log((c.documents + 1) / (count + 1)) + 1.0
-            w = self._of_count[count] = round(idf * 2**QUANTUM) / 2**QUANTUM
-        self[stem] = w
+        w = self[stem] = self.corpus._idf(stem)
         return w
 
-    def clear(self) -> None:
-        super().clear()
-        self._of_count.clear()
+
+class _Table(dict[str, int]):
+    """The terms an informative corpus has looked up, numbered, with their keys and weights in
+    arrays: terms recur from article to article, and one look-up costs half of hashing and
+    weighing a term again."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        super().__init__()
+        self.corpus = corpus
+        self.keys = np.empty(0, dtype=np.int64)
+        self.weights = np.empty(0, dtype=np.float64)
+        self.new: list[str] = []  # terms met since the last look-up, numbered but not yet hashed
+
+    def __missing__(self, term: str) -> int:
+        self.new.append(term)
+        row = self[term] = len(self)
+        return row
+
+    def look_up(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.fromiter(map(self.__getitem__, terms), dtype=np.int64, count=len(terms))
+        if self.new:
+            if len(self) > len(self.keys):  # room for twice as many: each term is copied O(1) times
+                self.keys = np.resize(self.keys, 2 * len(self))
+                self.weights = np.resize(self.weights, 2 * len(self))
+            begin, new = len(self) - len(self.new), self.new
+            self.keys[begin : len(self)] = term_keys(new)
+            self.weights[begin : len(self)] = np.fromiter(map(self.corpus._idf, new), dtype=np.float64, count=len(new))
+            new.clear()
+        return self.keys[rows], self.weights[rows]
 
 
 def document_terms(analysis: Analysis) -> set[str]:

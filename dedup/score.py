@@ -138,7 +138,7 @@ def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     at = np.searchsorted(b, a)
     at[at == len(b)] = 0
-    here = np.flatnonzero(b[at] == a)
+    here = (b[at] == a).nonzero()[0]  # np.flatnonzero, without its wrapper's microsecond
     return here, at[here]
 
 
@@ -205,8 +205,7 @@ def weigh_each(prepared: Sequence[Prepared], corpus: Corpus = UNIFORM) -> list[W
         raise ValueError("articles shingled with different sizes cannot be weighed together")
     parts = [(p.stems, p.title, list(p.facts)) for p in prepared]
     terms = list(chain.from_iterable(chain.from_iterable(parts)))
-    keys = term_keys(terms)
-    w = np.fromiter(map(corpus.weights.__getitem__, terms), dtype=np.float64, count=len(terms))
+    keys, w = corpus.keys_and_weights(terms)
     sizes = np.array([[len(part) for part in article] for article in parts], dtype=np.int64).reshape(-1, 3)
     part = np.repeat(np.tile(np.arange(3), len(parts)), sizes.ravel())  # 0 body, 1 title, 2 facts
     article = np.repeat(np.arange(len(parts)), sizes.sum(axis=1))

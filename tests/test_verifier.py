@@ -7,6 +7,7 @@ import os
 import pickle
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 
@@ -69,3 +70,16 @@ def test_align_with_the_corpus_weights_is_align_with_the_weight_function():
         by_mapping, by_function = align(sa, sb, corpus.weights), align(sa, sb, corpus.weight)
         assert by_mapping == by_function
         assert list(by_mapping.similarities.items()) == list(by_function.similarities.items())  # in rank order
+
+
+def test_a_corpus_looks_up_keys_and_weights_as_it_hashes_and_weighs():
+    corpus = Corpus(Counter({f"t{n}": n % 7 for n in range(3000)}), 50)
+    rounds = [[f"t{n}" for n in range(k, 3 * k + 5)] * 2 + ["new", ""] for k in (0, 10, 900)]
+    for terms in rounds:  # terms met again and new ones, past the table's first room
+        keys, weights = corpus.keys_and_weights(terms)
+        assert keys.tolist() == term_keys(terms).tolist()
+        assert weights.tolist() == [corpus.weight(t) for t in terms]
+    corpus.add(analyse(Article("x", "Un texte neuf, t5 compris.")))  # the counts change: weights again
+    assert corpus.keys_and_weights(["t5"])[1].tolist() == [Corpus(corpus.df, corpus.documents).weight("t5")]
+    uniform = Corpus()
+    assert uniform.keys_and_weights(["a", "b"])[1].tolist() == [1.0, 1.0] and not uniform.weights

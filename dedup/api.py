@@ -117,6 +117,7 @@ def scan(
         articles, settings, jobs or default_jobs(), progress or silent, max_candidates
     )
     pairs = verdicts.strongest_first()
+    del verdicts  # a copy of every verdict in another order: 0.8 GB at a million articles
     order = [a.id for a in infos]
     return ScanResult(
         list(articles) if isinstance(articles, Sequence) else infos,

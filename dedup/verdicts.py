@@ -80,6 +80,11 @@ class Verdicts(Sequence[PairVerdict]):
             self.ids, self.firsts[rows], self.seconds[rows], self.relations[rows], self.values[rows], self.names
         )
 
+    def rows(self, rows: np.ndarray) -> Sequence[PairVerdict]:
+        """The verdicts at positions ``rows``, read from these columns when asked for (not copied,
+        unlike :meth:`take`)."""
+        return _Rows(self, rows)
+
     def __len__(self) -> int:
         return len(self.firsts)
 
@@ -101,6 +106,24 @@ class Verdicts(Sequence[PairVerdict]):
 
     def __iter__(self) -> Iterator[PairVerdict]:
         return (self[k] for k in range(len(self)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows(Sequence[PairVerdict]):
+    verdicts: Verdicts
+    positions: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, k: int) -> PairVerdict: ...
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[PairVerdict]: ...
+    def __getitem__(self, k: int | slice) -> PairVerdict | Sequence[PairVerdict]:
+        if isinstance(k, slice):
+            return _Rows(self.verdicts, self.positions[k])
+        return self.verdicts[int(self.positions[k])]
 
 
 def _score(name: str, value: float) -> float | int | None:

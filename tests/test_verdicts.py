@@ -2,6 +2,7 @@
 
 import random
 
+from dedup.cluster import clusters
 from dedup.model import PairVerdict, Relation
 from dedup.verdicts import Verdicts
 
@@ -30,3 +31,24 @@ def test_pack_gives_back_the_verdicts_and_sorts_as_python_would():
 
 def test_empty():
     assert list(Verdicts.concatenate(IDS, [Verdicts.pack((), [])])) == []
+
+
+def test_clusters_of_verdicts_are_the_clusters_of_their_pairs():
+    """Joined by number (a scan's verdicts) or by id (any pairs): the same members and pairs."""
+    rng = random.Random(5)
+    ids = [f"doc-{n:03d}" for n in range(120)]
+    rng.shuffle(ids)
+    numbered = []
+    for _ in range(300):  # chains, stars and loose pairs, at every relation
+        i, j = rng.sample(range(len(ids)), 2) if rng.random() < 0.3 else sorted(rng.sample(range(30), 2))
+        relation = rng.choice(list(Relation))
+        numbered.append((i, j, PairVerdict(ids[i], ids[j], relation, rng.random(), {"jaccard": rng.random()})))
+    verdicts = Verdicts.concatenate(ids, [Verdicts.pack((), numbered)]).strongest_first()
+    order = ids[::-1]
+    for relation in (Relation.RELATED, Relation.REWRITE, Relation.EXACT):
+        by_number, by_id = clusters(verdicts, relation, order), clusters(list(verdicts), relation, order)
+        assert [c.members for c in by_number] == [c.members for c in by_id]
+        assert [list(c.pairs) for c in by_number] == [list(c.pairs) for c in by_id]
+        assert len(by_number) > 1 and all(len(c.pairs) for c in by_number)
+    cluster = clusters(verdicts, Relation.RELATED, order)[0]
+    assert list(cluster.pairs[1:3]) == list(cluster.pairs)[1:3] and cluster.pairs[-1] == list(cluster.pairs)[-1]

@@ -39,8 +39,8 @@ def term_keys(terms: Sequence[str]) -> np.ndarray:
 def pairs_each(keys: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
     """Sorted distinct hashes of each text's pairs of consecutive terms, from the terms' keys
     (:func:`term_keys`), text ``t`` having the next ``counts[t]`` of them. A pair hashes as
-    ``mix(first) + second`` modulo 2^64: keys are polynomials of their characters, so any
-    linear combination of two would make ("21", "20") and ("23", "00") collide; SplitMix64's
+    ``mix(first) + second`` modulo 2^64. Keys are polynomials of their characters in one base:
+    ``first * base + second`` made ("21", "20") and ("23", "00") collide. SplitMix64's
     finalizer scrambles the first, and two pairs then collide as rarely as two terms."""
     keys = keys.view(np.uint64)
     text = np.repeat(np.arange(len(counts)), counts)

@@ -1,8 +1,8 @@
 """MinHash over many documents at once: the hashes of their word shingles, and datasketch's
 affine32 signatures of those hashes, in numpy or compiled (:mod:`dedup.minhash_numba`).
 
-Compiled loops run many times faster, but loading numba and its cached code costs a process
-about a second: what numpy spends signing some 8,000 articles. A check of 1,000 articles
+Compiled loops run about four times faster (bench/README.md), but loading numba and its cached
+code costs a process about a second: what numpy spends signing some 8,000 articles. A check of 1,000 articles
 never earns that back; a scan of a million does many times over. So a process signs with
 numpy until it has signed :data:`COMPILED_AFTER` documents, and with the compiled loops from
 then on: like renting skis until the rent would have bought them, it never costs more than
@@ -37,7 +37,7 @@ def _compiled() -> bool:
 
 def shingle_hashes(texts: Sequence[bytes], size: int, base: int) -> tuple[np.ndarray, np.ndarray]:
     """The hashes of every text's shingles, one text after another, and where each text's
-    begin (``len(texts) + 1`` offsets). A text is words joined by single spaces (UTF-8); every
+    hashes begin (``len(texts) + 1`` offsets). A text is words joined by single spaces (UTF-8); every
     ``size`` consecutive words (all of them when fewer) make a shingle, hashed as its bytes'
     polynomial in the odd ``base`` modulo 2^32 (:func:`dedup.fingerprint.shingle_hash32`).
     With ``prefix[k] = sum(byte[j] * base^-j, j < k)``, bytes ``[s, e)`` hash to

@@ -495,7 +495,9 @@ def _received(pipe: Any) -> Any:
     except EOFError:
         raise RuntimeError("a verifying process ended before it was done") from None
     if isinstance(message, _Failed):
-        raise RuntimeError(f"a verifying process failed:\n{message.trace}")
+        error = RuntimeError(f"a verifying process failed: {message.trace.strip().splitlines()[-1]}")
+        error.add_note(message.trace)  # shown with the parent's traceback (DEDUP_DEBUG=1)
+        raise error
     return message
 
 

@@ -108,7 +108,7 @@ class Verdicts(Sequence[PairVerdict]):
         return (self[k] for k in range(len(self)))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared as objects: == on numpy columns is ambiguous
 class _Rows(Sequence[PairVerdict]):
     verdicts: Verdicts
     positions: np.ndarray

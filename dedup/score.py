@@ -200,7 +200,7 @@ def weigh(p: Prepared, corpus: Corpus = UNIFORM) -> Weighed:
 def weigh_each(prepared: Sequence[Prepared], corpus: Corpus = UNIFORM) -> list[Weighed]:
     """:func:`weigh` of many articles, with numpy's calls made once for them all: for one
     article, their overhead, not their arithmetic, was most of the time. Every term occurrence
-    (body stems, title stems, facts) is hashed and weighed in one pass."""
+    (body stems, title stems, facts) gets its key and weight in one look-up."""
     if len({p.shingle_size for p in prepared}) > 1:
         raise ValueError("articles shingled with different sizes cannot be weighed together")
     parts = [(p.stems, p.title, list(p.facts)) for p in prepared]

@@ -33,7 +33,7 @@ def powers(base: int, bits: int, dtype: type[np.unsignedinteger] = np.uint32) ->
 def term_keys(terms: Sequence[str]) -> np.ndarray:
     """The hash of each term, in order (as a signed 64-bit integer, as numpy sorts fastest)."""
     ends = np.cumsum(np.fromiter(map(len, terms), dtype=np.int64, count=len(terms)) + 1) - 1
-    return _windows(_joined(terms), ends, np.array([len(terms)]), 1)[0].view(np.int64)
+    return _windows(_code_points(_joined(terms)), ends, np.array([len(terms)]), 1)[0].view(np.int64)
 
 
 def pairs_each(keys: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
@@ -70,10 +70,9 @@ def shingle_hash64(text: str, size: int) -> np.ndarray:
 
 def shingle_hash64_each(texts: Sequence[str], size: int) -> list[np.ndarray]:
     """:func:`shingle_hash64` of each text, hashed all at once."""
-    joined = _joined([t for t in texts if t])
-    ends = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == ord(" "))
+    codes = _code_points(_joined([t for t in texts if t]))
     counts = np.fromiter((t.count(" ") + 1 if t else 0 for t in texts), dtype=np.int64, count=len(texts))
-    return _distinct_each(*_windows(joined, ends, counts, size))
+    return _distinct_each(*_windows(codes, np.flatnonzero(codes == ord(" ")), counts, size))
 
 
 def _joined(words: Sequence[str]) -> str:
@@ -81,18 +80,21 @@ def _joined(words: Sequence[str]) -> str:
     return " ".join(words) + " " if words else ""
 
 
-def _windows(joined: str, ends: np.ndarray, counts: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`windows` of texts laid end to end in ``joined``, each character hashed as its code
-    point plus one (so that none is zero), in base :data:`_BASE` modulo 2^64."""
-    values = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
-    return windows(values, ends, counts, size, _BASE)
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _windows(codes: np.ndarray, ends: np.ndarray, counts: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`windows` of texts laid end to end (their code points), each character hashed as
+    its code point plus one (so that none is zero), in base :data:`_BASE` modulo 2^64."""
+    return windows(codes.astype(np.uint64) + np.uint64(1), ends, counts, size, _BASE)
 
 
 def windows(
     values: np.ndarray, ends: np.ndarray, counts: np.ndarray, size: int, base: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The hash of every window of ``size`` consecutive words (all of a text's words when it has
-    fewer) of many texts laid end to end, in text order, and where each text's begin
+    fewer) of many texts laid end to end, in text order, and where each text's hashes begin
     (``len(counts) + 1`` offsets). ``values`` holds a number per character, every word followed
     by one separator: word ``i`` ends before ``ends[i]``, and text ``t`` has ``counts[t]``
     words (none: no window). A window of characters ``[s, e)`` hashes as their polynomial in the
@@ -103,10 +105,10 @@ def windows(
     np.cumsum(values * q[: len(values)], out=prefix[1:])
     begins = np.concatenate(([0], ends[:-1] + 1))  # of each word
     first = np.cumsum(counts) - counts  # each text's first word
-    windows = np.where(counts > 0, np.maximum(counts - size + 1, 1), 0)
+    per_text = np.where(counts > 0, np.maximum(counts - size + 1, 1), 0)
     starts = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(windows, out=starts[1:])
-    text = np.repeat(np.arange(len(counts)), windows)
+    np.cumsum(per_text, out=starts[1:])
+    text = np.repeat(np.arange(len(counts)), per_text)
     k = np.arange(starts[-1]) - starts[text]  # the window's number within its text
     s = begins[first[text] + k]
     e = ends[first[text] + np.minimum(k + size - 1, counts[text] - 1)]

@@ -233,8 +233,9 @@ def check(
         documents = indexed - len(store.present(ids)) + len(articles)
 
         def rarity(terms: set[str]) -> Corpus:
-            """Term rarity over the index and the batch (the indexed versions of new ids aside)."""
-            df = store.document_frequencies(terms.union(*(p.terms for p in made)))
+            """Term rarity over the index and the batch (the indexed versions of new ids aside),
+            looked up for ``terms``: those of every article weighed."""
+            df = store.document_frequencies(terms)
             for p in made:
                 df.update(p.terms)
             return Corpus(df, documents)

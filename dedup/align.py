@@ -100,7 +100,8 @@ class Sentences:
         keys, w = keys[taken], w[taken]
         totals = np.bincount(rows, weights=w, minlength=len(flat))
         text = np.repeat(np.repeat(np.arange(len(ranges)), sentences), lengths)
-        order = np.lexsort((rows, keys, text))
+        # By text, term, then sentence: rows come by text and by sentence already.
+        order = order_within(keys, np.searchsorted(text, np.arange(len(ranges) + 1)))
         keys, rows, w, text = keys[order], rows[order], w[order], text[order]
         first = run_starts(keys, rows)
         counts = np.diff(np.append(first, len(keys))).astype(np.int32)
@@ -129,6 +130,17 @@ def run_starts(*columns: np.ndarray) -> np.ndarray:
     for c in columns:
         starts[1:] |= c[1:] != c[:-1]
     return starts.nonzero()[0]
+
+
+def order_within(keys: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """The stable order that sorts ``keys[lo:hi]`` between each two consecutive ``bounds``, each
+    part kept in its place: ``np.lexsort((keys, part))`` for parts that come in order, twice as
+    fast (it sorts many small arrays, not one large one by two columns)."""
+    order = np.arange(len(keys))
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        if hi - lo > 1:
+            order[lo:hi] = lo + np.argsort(keys[lo:hi], kind="stable")
+    return order
 
 
 def align(

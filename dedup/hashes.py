@@ -11,7 +11,6 @@ collision only moves a score slightly).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from itertools import pairwise
 
 import numpy as np
@@ -19,15 +18,22 @@ import numpy as np
 _BASE = 0x9E3779B97F4A7C15  # odd, hence invertible modulo 2^64, which the prefix sums rely on
 
 
-@cache
 def powers(base: int, bits: int, dtype: type[np.unsignedinteger] = np.uint32) -> tuple[np.ndarray, np.ndarray]:
-    """base^k and base^-k modulo 2^(width of ``dtype``) for k < 2^bits (``base`` odd, hence
-    invertible): what polynomial hashes over prefix sums need."""
+    """base^k and base^-k modulo 2^(width of ``dtype``) for k < 2^bits at least (``base`` odd,
+    hence invertible): what polynomial hashes over prefix sums need. Kept, the largest asked for:
+    batches of texts vary in length, and each new size cost a megabyte's products again."""
+    kept = _powers.get((base, dtype))
+    if kept is not None and len(kept[0]) >= 1 << bits:
+        return kept
     modulus = 1 << (8 * np.dtype(dtype).itemsize)
     p = np.full(1 << bits, base, dtype=dtype)
     q = np.full(1 << bits, pow(base, -1, modulus), dtype=dtype)
     p[0] = q[0] = 1
-    return np.cumprod(p, dtype=dtype), np.cumprod(q, dtype=dtype)
+    kept = _powers[base, dtype] = np.cumprod(p, dtype=dtype), np.cumprod(q, dtype=dtype)
+    return kept
+
+
+_powers: dict[tuple[int, type[np.unsignedinteger]], tuple[np.ndarray, np.ndarray]] = {}
 
 
 def term_keys(terms: Sequence[str]) -> np.ndarray:

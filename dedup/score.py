@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 from rapidfuzz import fuzz
 
-from dedup.align import Alignment, Sentences, align_sentences, run_starts
+from dedup.align import Alignment, Sentences, align_sentences, order_within, run_starts
 from dedup.corpus import UNIFORM, Corpus
 from dedup.fingerprint import word_text
 from dedup.hashes import pairs_each, shingle_hash64, shingle_hash64_each, term_keys
@@ -164,8 +164,9 @@ class Terms:
         cls, keys: np.ndarray, weights: np.ndarray, counts: np.ndarray, groups: np.ndarray, n: int
     ) -> list[Terms]:
         """Occurrences of terms (each with its key, weight, how much it counts, and its group of
-        ``n``) as each group's terms once, with their weight times their summed count."""
-        order = np.lexsort((keys, groups))  # stable: a group's occurrences keep their order
+        ``n``, the groups in order) as each group's terms once, with their weight times their
+        summed count."""
+        order = order_within(keys, np.searchsorted(groups, np.arange(n + 1)))
         keys, groups = keys[order], groups[order]
         first = run_starts(groups, keys)
         summed = np.add.reduceat(counts[order], first) if len(first) else counts

@@ -368,32 +368,34 @@ def verify_shares(
     ``jobs`` processes take a share of the pairs each, whole second articles at a time. Each
     decodes the articles of its share once: it sends their terms, then weighs them with the
     corpus it gets back (decoding them once for their terms and again to weigh them took a
-    fifth of a check's verification)."""
+    fifth of a check's verification). A process done with its share takes chunks from the end
+    of another's: shares of as many pairs took up to a third longer one than the other."""
     seconds = candidates & 0xFFFFFFFF
     even = np.linspace(0, len(candidates), jobs + 1)[1:-1].astype(np.int64) if len(candidates) else []
     shares = [share for share in np.split(candidates, np.searchsorted(seconds, seconds[even])) if len(share)]
+    chunks = [_chunks(share, PAIR_CHUNK) for share in shares]
     names: dict[int, str] = {}
-    parts: list[list[Verdicts]] = [[] for _ in shares]
+    found: dict[tuple[int, int], Verdicts] = {}
     done = 0
     with _Shares(shares, prepared) as running:
         terms: set[str] = set()
         for share_names, share_terms in running.first():
             names.update(share_names)
             terms |= share_terms
-        for share, message in running.rest(rarity(terms)):
-            if isinstance(message, Verdicts):
-                parts[share].append(message)
-            else:
-                done = _report(progress, "verifying", done, message, len(candidates))
-    return Verdicts.concatenate([names.get(n, "") for n in range(len(prepared))], list(chain(*parts)))
+        for (share, k), verdicts in running.rest(rarity(terms), chunks):
+            found[share, k] = verdicts
+            done = _report(progress, "verifying", done, len(chunks[share][k]), len(candidates))
+    parts = [found[key] for key in sorted(found)]  # in the order of the pairs, whoever verified them
+    return Verdicts.concatenate([names.get(n, "") for n in range(len(prepared))], parts)
 
 
 KEEP_DECODED = 16_384  # articles a share keeps decoded between sending their terms and weighing them
 
 
-def _share(keys: np.ndarray, prepared: Sequence[bytes]) -> Generator[Any, Corpus, None]:
+def _share(keys: np.ndarray, prepared: Sequence[bytes]) -> Generator[Any, Any, None]:
     """One share of :func:`verify_shares`: yields the ids (by number) and terms of its
-    articles, is sent the corpus, then yields each chunk's verdicts and how many pairs it held."""
+    articles; is sent the corpus, and yields None; then is sent chunks of pairs (any share's),
+    and yields each one's verdicts."""
     decoded: dict[int, Prepared] = {}
     names: dict[int, str] = {}
     terms: set[str] = set()
@@ -405,9 +407,9 @@ def _share(keys: np.ndarray, prepared: Sequence[bytes]) -> Generator[Any, Corpus
             decoded[doc] = p
     corpus = yield names, terms
     weighed = _Decoded(prepared, decoded, corpus)
-    for chunk in _chunks(keys, PAIR_CHUNK):
-        yield _verdicts(weighed, chunk)
-        yield len(chunk)
+    chunk = yield None
+    while True:
+        chunk = yield _verdicts(weighed, chunk)
 
 
 class _Shares:
@@ -416,13 +418,13 @@ class _Shares:
 
     def __init__(self, shares: list[np.ndarray], prepared: Sequence[bytes]) -> None:
         self.shares, self.prepared = shares, prepared
-        self.here: list[Generator[Any, Corpus, None]] = []
+        self.here: Generator[Any, Any, None] | None = None
         self.pipes: list[Any] = []
         self.workers: list[Any] = []
 
     def __enter__(self) -> _Shares:
         if len(self.shares) == 1:
-            self.here = [_share(self.shares[0], self.prepared)]
+            self.here = _share(self.shares[0], self.prepared)
             return self
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         for keys in self.shares:
@@ -436,25 +438,50 @@ class _Shares:
 
     def first(self) -> list[tuple[dict[int, str], set[str]]]:
         """Each share's ids and terms."""
-        return [next(steps) for steps in self.here] or [_received(pipe) for pipe in self.pipes]
+        return [next(self.here)] if self.here else [_received(pipe) for pipe in self.pipes]
 
-    def rest(self, corpus: Corpus) -> Iterator[tuple[int, Any]]:
-        """Every share's messages once it has the corpus, as they come, with the share's number."""
-        for steps in self.here:
-            yield 0, steps.send(corpus)
-            yield from ((0, message) for message in steps)
+    def rest(self, corpus: Corpus, chunks: list[list[np.ndarray]]) -> Iterator[tuple[tuple[int, int], Verdicts]]:
+        """The verdicts of every chunk (``chunks[share][k]``) once the shares have the corpus,
+        as they come, with the chunk's place ``(share, k)``. Each process verifies its own
+        share's chunks in order, then takes the last chunk left of the share with most left."""
+        if self.here:
+            self.here.send(corpus)
+            for k, chunk in enumerate(chunks[0]):
+                yield (0, k), self.here.send(chunk)
+            return
+        left = [deque(range(len(share))) for share in chunks]
+        doing: dict[int, tuple[int, int]] = {}
+
+        def next_chunk(worker: int) -> None:
+            if left[worker]:
+                doing[worker] = (worker, left[worker].popleft())
+            elif any(left):
+                share = max(range(len(left)), key=lambda s: len(left[s]))
+                doing[worker] = (share, left[share].pop())
+            else:
+                doing.pop(worker, None)
+                self.pipes[worker].send(None)  # nothing left: the process ends
+                return
+            share, k = doing[worker]
+            self.pipes[worker].send(chunks[share][k])
+
         for pipe in self.pipes:
             pipe.send(corpus)
         pending = list(self.pipes)
         while pending:
             for pipe in multiprocessing.connection.wait(pending):
                 message = _received(pipe)
+                worker = self.pipes.index(pipe)
                 if message == _DONE:
                     pending.remove(pipe)
-                else:
-                    yield self.pipes.index(pipe), message
+                    continue
+                if message is not None:  # not the first: the verdicts of the chunk it was doing
+                    yield doing[worker], message
+                next_chunk(worker)
 
     def __exit__(self, *exc: object) -> None:
+        if self.here:
+            self.here.close()
         for pipe in self.pipes:
             pipe.close()
         for worker in self.workers:
@@ -473,12 +500,15 @@ class _Failed:
 
 
 def _run_share(pipe: Any, keys: np.ndarray, prepared: Sequence[bytes]) -> None:
-    """:func:`_share` in a process, talking through ``pipe``; an error goes back as its trace."""
+    """:func:`_share` in a process, talking through ``pipe``: it gets the corpus, then chunks
+    until None; an error goes back as its trace."""
     try:
         steps = _share(keys, prepared)
         pipe.send(next(steps))
-        for message in chain([steps.send(pipe.recv())], steps):
-            pipe.send(message)
+        message = pipe.recv()  # the corpus
+        while message is not None:
+            pipe.send(steps.send(message))
+            message = pipe.recv()
         pipe.send(_DONE)
     except EOFError:
         pass  # the parent stopped listening: it has its own error to report

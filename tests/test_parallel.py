@@ -10,6 +10,7 @@ from itertools import islice
 import numpy as np
 import pytest
 
+from dedup import pipeline
 from dedup.corpus import Corpus
 from dedup.fingerprint import Settings
 from dedup.index import pair_keys
@@ -69,7 +70,9 @@ def _silent(*_: object) -> None:
     pass
 
 
-def test_shares_give_the_same_verdicts_on_any_number_of_processes():
+@pytest.mark.parametrize("chunk", [256, 1])  # 1: processes done with their share take others' chunks
+def test_shares_give_the_same_verdicts_on_any_number_of_processes(chunk: int, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(pipeline, "PAIR_CHUNK", chunk)
     prepared, keys = _seed_shares()
     asked: list[set[str]] = []
 

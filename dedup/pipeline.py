@@ -429,7 +429,7 @@ def _share(keys: np.ndarray, prepared: Sequence[bytes]) -> Generator[Any, Any, N
     for doc in np.unique(np.concatenate((keys >> 32, keys & 0xFFFFFFFF))).tolist():
         p = Prepared.loads(prepared[doc])
         names[doc] = p.id
-        terms |= p.terms
+        p.add_terms(terms)
         if len(decoded) < KEEP_DECODED:  # memory stays bounded: past it, decoded again to weigh
             decoded[doc] = p
     corpus = yield names, terms

@@ -102,7 +102,12 @@ class Prepared:
     def terms(self) -> set[str]:
         """The terms the article counts once towards document frequency: content and title
         stems, names and numbers (every term verification weighs)."""
-        return {*self.stems, *self.title} | self.facts
+        return self.add_terms(set())
+
+    def add_terms(self, terms: set[str]) -> set[str]:
+        """``terms`` with :attr:`terms` added: a third of the time of a union with them."""
+        terms.update(self.stems, self.title, self.facts)
+        return terms
 
     def dumps(self) -> bytes:
         return zlib.compress(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))

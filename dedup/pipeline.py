@@ -24,6 +24,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import sys
 import tempfile
 import traceback
 from collections import Counter, deque
@@ -264,7 +265,9 @@ def _keep_freed_memory() -> None:
     unmaps each large block numpy frees and trims the heap, so every batch's arrays fault in
     fresh pages: a check's workers took 220,000 page faults, half of them avoidable, and a
     page fault is dear on a virtual machine. For worker processes only: they end with their
-    job, and their memory goes back then. Elsewhere than glibc, nothing changes."""
+    job, and their memory goes back then. Elsewhere than Linux's glibc, nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
     with suppress(OSError):
         mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
         if mallopt is not None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dedup.align import order_within
 from dedup.fingerprint import shingle_list, split_words, word_text
 from dedup.hashes import pairs_each, shingle_hash64, shingle_hash64_each, term_keys
 from dedup.normalise import analyse
@@ -85,3 +86,11 @@ def test_pairs_of_numbers_do_not_collide() -> None:
 def test_real_articles_shingles_match_their_strings() -> None:
     articles = read_paths([DATA / "fr_news_corpus" / "articles.jsonl"]).articles[:150]
     _assert_same_sets([split_words(word_text(analyse(a))) for a in articles], 5)
+
+
+@given(st.lists(st.lists(st.integers(-3, 3), max_size=6), max_size=6))
+def test_order_within_sorts_each_part_in_place_like_lexsort(parts: list[list[int]]) -> None:
+    keys = np.array([k for part in parts for k in part], dtype=np.int64)
+    part = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+    bounds = np.searchsorted(part, np.arange(len(parts) + 1))
+    assert np.array_equal(order_within(keys, bounds), np.lexsort((keys, part)))

@@ -483,17 +483,12 @@ class _Shares:
         doing: dict[int, tuple[int, int]] = {}
 
         def next_chunk(worker: int) -> None:
-            if left[worker]:
-                doing[worker] = (worker, left[worker].popleft())
-            elif any(left):
-                share = max(range(len(left)), key=lambda s: len(left[s]))
-                doing[worker] = (share, left[share].pop())
-            else:
-                doing.pop(worker, None)
+            taken = _take(left, worker)
+            if taken is None:
                 self.pipes[worker].send(None)  # nothing left: the process ends
-                return
-            share, k = doing[worker]
-            self.pipes[worker].send(chunks[share][k])
+            else:
+                doing[worker] = taken
+                self.pipes[worker].send(chunks[taken[0]][taken[1]])
 
         for pipe in self.pipes:
             pipe.send(corpus)
@@ -519,6 +514,18 @@ class _Shares:
             if worker.is_alive():
                 worker.kill()
                 worker.join()
+
+
+def _take(left: list[deque[int]], share: int) -> tuple[int, int] | None:
+    """The next chunk ``(share, k)`` for the process of ``share``, taken out of ``left`` (the
+    chunks each share has left): its own share's first, else the last of the share with most
+    left (whose process goes on from the front); None when none is left."""
+    if left[share]:
+        return share, left[share].popleft()
+    if not any(left):
+        return None
+    other = max(range(len(left)), key=lambda s: len(left[s]))
+    return other, left[other].pop()
 
 
 _DONE = "done"

@@ -4,7 +4,7 @@ import json
 import multiprocessing
 import subprocess
 import sys
-from collections import Counter
+from collections import Counter, deque
 from itertools import islice
 
 import numpy as np
@@ -99,3 +99,11 @@ def test_a_failing_share_raises_in_the_parent_and_leaves_no_process():
     with pytest.raises(ValueError, match="index gone"):
         verify_shares(keys, prepared, index_gone, 2, _silent)
     assert multiprocessing.active_children() == []
+
+
+def test_a_process_done_with_its_share_takes_the_last_chunk_of_the_longest_other():
+    left = [deque([0, 1]), deque([0, 1, 2, 3]), deque([0])]
+    taken = [pipeline._take(left, 0) for _ in range(4)]
+    assert taken == [(0, 0), (0, 1), (1, 3), (1, 2)]
+    assert pipeline._take(left, 1) == (1, 0)  # its own share's front, still its own
+    assert [pipeline._take(left, 0) for _ in range(3)] == [(1, 1), (2, 0), None]

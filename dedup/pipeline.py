@@ -399,7 +399,7 @@ def verify_shares(
     decodes the articles of its share once: it sends their terms, then weighs them with the
     corpus it gets back (decoding them once for their terms and again to weigh them took a
     fifth of a check's verification). A process done with its share takes chunks from the end
-    of another's: shares of as many pairs took up to a third longer one than the other."""
+    of another's: of two shares of as many pairs, one had taken up to a fifth longer."""
     seconds = candidates & 0xFFFFFFFF
     even = np.linspace(0, len(candidates), jobs + 1)[1:-1].astype(np.int64) if len(candidates) else []
     shares = [share for share in np.split(candidates, np.searchsorted(seconds, seconds[even])) if len(share)]

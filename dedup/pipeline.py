@@ -139,6 +139,9 @@ class _Kept:
         raise NotImplementedError
 
 
+_ADVISE = hasattr(os, "posix_fadvise")  # not on macOS or Windows
+
+
 class _Spill(_Kept):
     """Pickled objects in a file, read back by number; each worker opens it."""
 
@@ -148,11 +151,17 @@ class _Spill(_Kept):
         self._fd = os.open(path, os.O_RDONLY)
 
     def load_each(self, docs: Sequence[int]) -> list[Any]:
-        return [pickle.loads(self.read(doc)) for doc in docs]
+        return [pickle.loads(data) for data in self.read_each(docs)]
 
-    def read(self, doc: int) -> bytes:
-        start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
-        return os.pread(self._fd, end - start, start)
+    def read_each(self, docs: Sequence[int]) -> list[bytes]:
+        """The data of each of ``docs``, all asked of the disk at once: read one by one, a
+        scan's randomly placed articles wait for the disk one at a time (at 1M articles the
+        page cache does not keep the file, and verification sat in I/O wait)."""
+        spans = [(int(self.offsets[doc]), int(self.offsets[doc + 1])) for doc in docs]
+        if _ADVISE and len(spans) > 1:
+            for start, end in spans:
+                os.posix_fadvise(self._fd, start, end - start, os.POSIX_FADV_WILLNEED)
+        return [os.pread(self._fd, end - start, start) for start, end in spans]
 
     def close(self) -> None:
         os.close(self._fd)
@@ -186,7 +195,7 @@ def _weigh_articles(docs: np.ndarray) -> list[bytes]:
     """Prepared articles (by number) weighed with the corpus, pickled."""
     assert _shared is not None
     spill, corpus = _shared
-    weighed = weigh_each([Prepared.loads(spill.read(doc)) for doc in docs.tolist()], corpus)
+    weighed = weigh_each([Prepared.loads(data) for data in spill.read_each(docs.tolist())], corpus)
     return [pickle.dumps(w, protocol=pickle.HIGHEST_PROTOCOL) for w in weighed]
 
 

@@ -39,7 +39,7 @@ _powers: dict[tuple[int, type[np.unsignedinteger]], tuple[np.ndarray, np.ndarray
 def term_keys(terms: Sequence[str]) -> np.ndarray:
     """The hash of each term, in order (as a signed 64-bit integer, as numpy sorts fastest)."""
     ends = np.cumsum(np.fromiter(map(len, terms), dtype=np.int64, count=len(terms)) + 1) - 1
-    return _windows(_code_points(_joined(terms)), ends, np.array([len(terms)]), 1)[0].view(np.int64)
+    return _laid(_code_points(_joined(terms)), ends, np.array([len(terms)])).windows(1)[0].view(np.int64)
 
 
 def pairs_each(keys: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
@@ -76,9 +76,25 @@ def shingle_hash64(text: str, size: int) -> np.ndarray:
 
 def shingle_hash64_each(texts: Sequence[str], size: int) -> list[np.ndarray]:
     """:func:`shingle_hash64` of each text, hashed all at once."""
+    return _distinct_each(*_laid(*_words_each(texts)).windows(size))
+
+
+def shingles_and_words_each(texts: Sequence[str], size: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """:func:`shingle_hash64_each` of the texts, and each text's words' :func:`term_keys` in
+    order, from one pass over their characters."""
+    laid = _laid(*_words_each(texts))
+    keys, starts = laid.windows(1)
+    keys = keys.view(np.int64)
+    words = [keys[lo:hi].copy() for lo, hi in pairwise(starts.tolist())]  # copies: none pins the batch
+    return _distinct_each(*laid.windows(size)), words
+
+
+def _words_each(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Space-separated texts laid end to end: their code points, where each word ends, and how
+    many words each text has."""
     codes = _code_points(_joined([t for t in texts if t]))
     counts = np.fromiter((t.count(" ") + 1 if t else 0 for t in texts), dtype=np.int64, count=len(texts))
-    return _distinct_each(*_windows(codes, np.flatnonzero(codes == ord(" ")), counts, size))
+    return codes, np.flatnonzero(codes == ord(" ")), counts
 
 
 def _joined(words: Sequence[str]) -> str:
@@ -90,10 +106,10 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
-def _windows(codes: np.ndarray, ends: np.ndarray, counts: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`windows` of texts laid end to end (their code points), each character hashed as
+def _laid(codes: np.ndarray, ends: np.ndarray, counts: np.ndarray) -> _Hashed:
+    """Texts laid end to end (their code points) for :func:`windows`, each character hashed as
     its code point plus one (so that none is zero), in base :data:`_BASE` modulo 2^64."""
-    return windows(codes.astype(np.uint64) + np.uint64(1), ends, counts, size, _BASE)
+    return _Hashed(codes.astype(np.uint64) + np.uint64(1), ends, counts, _BASE)
 
 
 def windows(
@@ -106,19 +122,30 @@ def windows(
     words (none: no window). A window of characters ``[s, e)`` hashes as their polynomial in the
     odd ``base``, modulo 2^(bits of ``values``): with ``prefix[k] = sum(values[j] * base^-j,
     j < k)``, ``base^(e-1) * (prefix[e] - prefix[s])``, the same wherever the window lies."""
-    p, q = powers(base, max(len(values), 1).bit_length(), values.dtype.type)
-    prefix = np.zeros(len(values) + 1, dtype=values.dtype)
-    np.cumsum(values * q[: len(values)], out=prefix[1:])
-    begins = np.concatenate(([0], ends[:-1] + 1))  # of each word
-    first = np.cumsum(counts) - counts  # each text's first word
-    per_text = np.where(counts > 0, np.maximum(counts - size + 1, 1), 0)
-    starts = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(per_text, out=starts[1:])
-    text = np.repeat(np.arange(len(counts)), per_text)
-    k = np.arange(starts[-1]) - starts[text]  # the window's number within its text
-    s = begins[first[text] + k]
-    e = ends[first[text] + np.minimum(k + size - 1, counts[text] - 1)]
-    return p[e - 1] * (prefix[e] - prefix[s]), starts
+    return _Hashed(values, ends, counts, base).windows(size)
+
+
+class _Hashed:
+    """:func:`windows` of some texts, the prefix sums made once for any window size."""
+
+    def __init__(self, values: np.ndarray, ends: np.ndarray, counts: np.ndarray, base: int) -> None:
+        self.p, q = powers(base, max(len(values), 1).bit_length(), values.dtype.type)
+        self.prefix = np.zeros(len(values) + 1, dtype=values.dtype)
+        np.cumsum(values * q[: len(values)], out=self.prefix[1:])
+        self.ends, self.counts = ends, counts
+        self.begins = np.concatenate(([0], ends[:-1] + 1))  # of each word
+        self.first = np.cumsum(counts) - counts  # each text's first word
+
+    def windows(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        counts = self.counts
+        per_text = np.where(counts > 0, np.maximum(counts - size + 1, 1), 0)
+        starts = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(per_text, out=starts[1:])
+        text = np.repeat(np.arange(len(counts)), per_text)
+        k = np.arange(starts[-1]) - starts[text]  # the window's number within its text
+        s = self.begins[self.first[text] + k]
+        e = self.ends[self.first[text] + np.minimum(k + size - 1, counts[text] - 1)]
+        return self.p[e - 1] * (self.prefix[e] - self.prefix[s]), starts
 
 
 def _distinct_each(hashes: np.ndarray, starts: np.ndarray) -> list[np.ndarray]:

@@ -17,12 +17,12 @@ from itertools import chain, pairwise
 from typing import ClassVar
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
 
 from dedup.align import Alignment, Sentences, align_sentences, order_within, run_starts
 from dedup.corpus import UNIFORM, Corpus
 from dedup.fingerprint import word_text
-from dedup.hashes import pairs_each, shingle_hash64, shingle_hash64_each, term_keys
+from dedup.hashes import pairs_each, shingle_hash64, shingles_and_words_each, term_keys
 from dedup.model import PairVerdict, Relation
 from dedup.normalise import Analysis
 
@@ -196,7 +196,7 @@ class Weighed:
     facts: Terms
     fact_weight: float  # the facts' total weight
     sentences: Sentences
-    words: str  # what the edit-distance score compares
+    words: np.ndarray  # each word's key (term_keys), in order: what the edit-distance score compares
 
 
 def weigh(p: Prepared, corpus: Corpus = UNIFORM) -> Weighed:
@@ -220,7 +220,7 @@ def weigh_each(prepared: Sequence[Prepared], corpus: Corpus = UNIFORM) -> list[W
     terms_of = Terms.summed_each(keys, w, counts, 2 * article + (part == 2), 2 * len(parts))
     body = np.flatnonzero(part == 0)
     sentences = Sentences.of_keys_each(keys[body], w[body], [p.ranges for p in prepared], sizes[:, 0])
-    shingles = shingle_hash64_each([p.words for p in prepared], prepared[0].shingle_size if prepared else 1)
+    shingles, words = shingles_and_words_each([p.words for p in prepared], prepared[0].shingle_size if prepared else 1)
     phrases = pairs_each(keys[body], sizes[:, 0])
     weighed = []
     for k, p in enumerate(prepared):
@@ -236,7 +236,7 @@ def weigh_each(prepared: Sequence[Prepared], corpus: Corpus = UNIFORM) -> list[W
                 facts,
                 float(facts.weights.sum()),  # exact: weights are multiples of 2^-32 (Corpus)
                 sentences[k],
-                p.words,
+                words[k],
             )
         )
     return weighed
@@ -273,8 +273,8 @@ def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[s
 
 
 def _judged(a: Weighed, b: Weighed) -> tuple[dict[str, float | None], Alignment]:
-    """The scores the relation is judged on; "fuzzy" (edit distance over the whole texts, a
-    fifth of the time) is only shown, so it is left None here, in its place among the keys."""
+    """The scores the relation is judged on; "fuzzy" (edit distance over the whole texts' words)
+    is only shown, so it is left None here, in its place among the keys."""
     shared = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - shared
     alignment = align_sentences(a.sentences, b.sentences)
@@ -297,7 +297,11 @@ def _judged(a: Weighed, b: Weighed) -> tuple[dict[str, float | None], Alignment]
 
 
 def _fuzzy(a: Weighed, b: Weighed) -> float:
-    return fuzz.ratio(a.words, b.words) / 100
+    """Indel similarity of the two word sequences (rapidfuzz's ``fuzz.ratio``, over words): one
+    minus the words to delete and insert to turn one text into the other, over both lengths. Over
+    characters any two French texts scored about 0.47 (the seeds' ten pairs: 0.46–0.48) and it
+    cost 3.5 times as much."""
+    return Indel.normalized_similarity(a.words.tolist(), b.words.tolist())
 
 
 def _linear(model: dict[str, float], scores: dict[str, float | None]) -> float:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dedup.align import order_within
 from dedup.fingerprint import shingle_list, split_words, word_text
-from dedup.hashes import pairs_each, shingle_hash64, shingle_hash64_each, term_keys
+from dedup.hashes import pairs_each, shingle_hash64, shingle_hash64_each, shingles_and_words_each, term_keys
 from dedup.normalise import analyse
 from dedup.read import read_paths
 from dedup.score import prepare
@@ -57,6 +57,14 @@ def test_texts_hashed_together_hash_as_each_alone(docs: list[list[str]], size: i
     keys = term_keys([w for words in docs for w in words])
     for words, hashes in zip(docs, pairs_each(keys, counts), strict=True):
         assert np.array_equal(hashes, _phrases(words, 2)[1])
+
+
+@given(st.lists(st.lists(WORD, max_size=8), max_size=5))
+def test_word_keys_are_each_words_term_key_in_order(docs: list[list[str]]) -> None:
+    """What the word-level edit score compares: a key per space-separated word, none for ""."""
+    texts = [" ".join(words) for words in docs]
+    for text, keys in zip(texts, shingles_and_words_each(texts, 3)[1], strict=True):
+        assert keys.tolist() == (term_keys(text.split(" ")).tolist() if text else [])
 
 
 def test_a_text_shorter_than_a_shingle_is_one_shingle() -> None:

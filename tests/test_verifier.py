@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 
 import pytest
+from rapidfuzz.distance import Indel
 
 from dedup.align import align
 from dedup.corpus import Corpus
@@ -49,6 +50,18 @@ def test_related_on_weighed_articles_is_verify_for_related_pairs_and_none_for_th
             assert got == full, (i, j)
             assert list(got.scores) == list(full.scores)  # keys in report order too
     assert {Relation.UNRELATED, Relation.RELATED, Relation.NEAR_DUPLICATE} <= relations
+
+
+def test_fuzzy_is_the_indel_similarity_of_the_words(seed_articles):
+    """Over words, not characters: over characters every pair of seeds scored 0.46-0.48, the
+    rewrite 001~002 lowest; over words it scores highest."""
+    prepared = {name: prepare(analyse(a)) for name, a in seed_articles.items()}
+    fuzzy = {}
+    for x, y in itertools.combinations(sorted(prepared), 2):
+        a, b = prepared[x], prepared[y]
+        fuzzy[x, y] = verify(a, b).scores["fuzzy"]
+        assert fuzzy[x, y] == Indel.normalized_similarity(a.words.split(), b.words.split())
+    assert max(fuzzy, key=fuzzy.get) == ("001", "002")
 
 
 def test_term_keys_are_the_same_in_every_process():

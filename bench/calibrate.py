@@ -10,8 +10,9 @@ never read here):
   article's features are the maxima over the PA files of its story);
 * ``SAME_STORY``: logistic regression, SemEval-2022 Task 8 "same story" (overall <= 2);
 * ``GRADED``: least squares of -overall on SemEval, the graded score's linear part;
-* ``NEAR_DUPLICATE_CONTAINMENT``: the shingle containment that best separates Clough's
-  ``cut`` answers from ``heavy`` ones and METER's wholly from partially derived articles.
+* ``NEAR_DUPLICATE_LCS``: the share of the shorter text's words the other holds in order
+  (``lcs_containment``) that best separates Clough's ``cut`` answers from ``heavy`` ones and
+  METER's wholly from partially derived articles.
 
 Paste the printed constants into ``dedup/score.py``; ``bench/README.md`` records the run.
 """
@@ -128,9 +129,9 @@ def main() -> None:
 
     copy, reworded = ("cut", "wholly_derived"), ("heavy", "partially_derived")
     copies = [(label in copy, s) for label, s in units if label in copy + reworded]
-    cut, acc = best_cut([s["containment"] for _, s in copies], [c for c, _ in copies])
+    cut, acc = best_cut([s["lcs_containment"] for _, s in copies], [c for c, _ in copies])
     print(f"# near-duplicate: Clough cut/heavy, METER wholly/partially ({len(copies)} units): accuracy {acc:.3f}")
-    print(f"NEAR_DUPLICATE_CONTAINMENT = {cut:.3f}")
+    print(f"NEAR_DUPLICATE_LCS = {cut:.3f}")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ __all__ = [
     "scan",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: scores.lcs_containment
 
 
 @dataclass(slots=True)

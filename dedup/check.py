@@ -41,7 +41,7 @@ __all__ = [
     "index_vacuum",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: scores.lcs_containment
 MAX_MATCHES = 5  # per new article, strongest first: enough to act on, short enough to read
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

@@ -57,7 +57,7 @@ GRADED = {
     "loose_coverage": 0.162,
     "bias": 0.061,
 }
-NEAR_DUPLICATE_CONTAINMENT = 0.246
+NEAR_DUPLICATE_LCS = 0.562
 
 # Same-story probability from which two articles share a topic: set by hand, not fitted (no
 # labelled set separates "related" from "unrelated"); it only decides which pairs are listed.
@@ -266,25 +266,23 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
 
 def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[str, float | None], Alignment]:
     """Every score behind a verdict, named as they appear in reports."""
-    wa, wb = weigh(a, corpus), weigh(b, corpus)
-    scores, alignment = _judged(wa, wb)
-    scores["fuzzy"] = _fuzzy(wa, wb)
-    return scores, alignment
+    return _judged(weigh(a, corpus), weigh(b, corpus))
 
 
 def _judged(a: Weighed, b: Weighed) -> tuple[dict[str, float | None], Alignment]:
-    """The scores the relation is judged on; "fuzzy" (edit distance over the whole texts' words)
-    is only shown, so it is left None here, in its place among the keys."""
+    """Every score, and the alignment behind some of them."""
     shared = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - shared
     alignment = align_sentences(a.sentences, b.sentences)
     facts, fact_containment = _weighted_facts(a, b)
+    fuzzy, lcs_containment = _in_order(a, b)
     scores: dict[str, float | None] = {
         # Two texts without a single word are the same text once normalised: exact.
         "jaccard": shared / union if union else 1.0,
         "containment": _containment(a.shingles, b.shingles, shared),
         "phrases": _containment(a.phrases, b.phrases),
-        "fuzzy": None,
+        "fuzzy": fuzzy,
+        "lcs_containment": lcs_containment,
         "coverage": max(alignment.coverage_a, alignment.coverage_b),
         "loose_coverage": alignment.loose_coverage,
         "order": max(0.0, alignment.order),
@@ -296,12 +294,18 @@ def _judged(a: Weighed, b: Weighed) -> tuple[dict[str, float | None], Alignment]
     return scores, alignment
 
 
-def _fuzzy(a: Weighed, b: Weighed) -> float:
-    """Indel similarity of the two word sequences (rapidfuzz's ``fuzz.ratio``, over words): one
-    minus the words to delete and insert to turn one text into the other, over both lengths. Over
-    characters any two French texts scored about 0.47 (the seeds' ten pairs: 0.46–0.48) and it
-    cost 3.5 times as much."""
-    return Indel.normalized_similarity(a.words.tolist(), b.words.tolist())
+def _in_order(a: Weighed, b: Weighed) -> tuple[float, float]:
+    """The words the two texts share in the same order (their longest common subsequence, from
+    rapidfuzz's Indel distance over word keys): over both lengths, the edit similarity "fuzzy"
+    (``fuzz.ratio`` of the word sequences; over characters any two French texts scored about
+    0.47, and it cost 3.5 times as much); over the shorter text, "lcs_containment", how much of
+    it the other holds in its order: the copy the near-duplicate test looks for."""
+    shorter, both = min(len(a.words), len(b.words)), len(a.words) + len(b.words)
+    if not both:
+        return 1.0, 1.0  # two texts without words: the same text
+    distance = Indel.distance(a.words.tolist(), b.words.tolist())
+    common = (both - distance) // 2
+    return 1 - distance / both, (common / shorter if shorter else 0.0)
 
 
 def _linear(model: dict[str, float], scores: dict[str, float | None]) -> float:
@@ -316,7 +320,7 @@ def relation(scores: dict[str, float | None]) -> Relation:
     """The strongest relation the scores support."""
     if scores["jaccard"] == 1.0:
         return Relation.EXACT
-    if (scores["containment"] or 0.0) >= NEAR_DUPLICATE_CONTAINMENT:
+    if (scores["lcs_containment"] or 0.0) >= NEAR_DUPLICATE_LCS:
         return Relation.NEAR_DUPLICATE
     if _probability(DERIVED, scores) >= 0.5:
         return Relation.REWRITE
@@ -345,11 +349,7 @@ def verify(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict:
 
 
 def related(a: Weighed, b: Weighed) -> PairVerdict | None:
-    """The verdict when the pair is at least related (what scans and checks report), else None,
-    without the edit-distance score, which no relation depends on, for the others."""
+    """The verdict when the pair is at least related (what scans and checks report), else None."""
     scores, _ = _judged(a, b)
     found = relation(scores)
-    if found < Relation.RELATED:
-        return None
-    scores["fuzzy"] = _fuzzy(a, b)
-    return PairVerdict(a.id, b.id, found, graded(scores), scores)
+    return PairVerdict(a.id, b.id, found, graded(scores), scores) if found >= Relation.RELATED else None

@@ -77,7 +77,18 @@ def render_scan(result: ScanResult, console: Console) -> None:
 
 # --- compare -----------------------------------------------------------------------------
 
-SCORE_ORDER = ("jaccard", "containment", "phrases", "fuzzy", "coverage", "loose_coverage", "order", "cosine", "facts")
+SCORE_ORDER = (
+    "jaccard",
+    "containment",
+    "phrases",
+    "fuzzy",
+    "lcs_containment",
+    "coverage",
+    "loose_coverage",
+    "order",
+    "cosine",
+    "facts",
+)
 
 
 def _facts(facts: list[Fact]) -> str:

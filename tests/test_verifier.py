@@ -64,6 +64,23 @@ def test_fuzzy_is_the_indel_similarity_of_the_words(seed_articles):
     assert max(fuzzy, key=fuzzy.get) == ("001", "002")
 
 
+def test_words_in_order_make_fuzzy_and_lcs_containment():
+    """A text's first half is wholly held, in order, by the text (a trimmed copy: near_duplicate),
+    its words shuffled are not; fuzzy counts both lengths."""
+    words = [f"mot{n}" for n in range(60)]
+    text = " ".join(words) + "."
+    half = " ".join(words[:30]) + "."
+    shuffled = " ".join(words[1::2] + words[::2]) + "."
+    a, b, c = (
+        prepare(analyse(Article(name, t, language="fr"))) for name, t in (("a", text), ("b", half), ("c", shuffled))
+    )
+    trimmed = verify(a, b)
+    assert trimmed.scores["lcs_containment"] == 1.0 and trimmed.scores["fuzzy"] == 1 - 30 / 90
+    assert trimmed.relation == Relation.NEAR_DUPLICATE
+    reordered = verify(a, c)
+    assert reordered.scores["fuzzy"] == reordered.scores["lcs_containment"] == 0.5  # the odd words, or the even ones
+
+
 def test_term_keys_are_the_same_in_every_process():
     """Weighed articles are compared in other processes than the one that hashed their terms."""
     terms = ["états", "Meloni", "35", "l'Ukraine", "", "x y"]

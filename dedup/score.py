@@ -200,7 +200,10 @@ class Weighed:
     facts: Terms
     fact_weight: float  # the facts' total weight
     sentences: Sentences
-    words: np.ndarray  # each word's key (term_keys), in order: what the edit-distance score compares
+    # What the edit-distance scores compare: the distinct words' keys (term_keys), sorted, and
+    # each word, in order, as its place among them.
+    vocabulary: np.ndarray
+    words: np.ndarray  # uint32
 
 
 def weigh(p: Prepared, corpus: Corpus = UNIFORM) -> Weighed:
@@ -240,10 +243,23 @@ def weigh_each(prepared: Sequence[Prepared], corpus: Corpus = UNIFORM) -> list[W
                 facts,
                 float(facts.weights.sum()),  # exact: weights are multiples of 2^-32 (Corpus)
                 sentences[k],
-                words[k],
+                *_numbered(words[k]),
             )
         )
     return weighed
+
+
+def _numbered(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys, sorted, and each key as its place among them (``np.unique`` with
+    ``return_inverse``, at a fifth of its cost)."""
+    order = np.argsort(keys)
+    ranked = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
+    numbers = np.empty(len(keys), dtype=np.uint32)
+    numbers[order] = np.cumsum(new) - 1
+    return ranked[new], numbers
 
 
 def _weighted_facts(a: Weighed, b: Weighed) -> tuple[float, float]:
@@ -307,9 +323,19 @@ def _in_order(a: Weighed, b: Weighed) -> tuple[float, float]:
     shorter, both = min(len(a.words), len(b.words)), len(a.words) + len(b.words)
     if not both:
         return 1.0, 1.0  # two texts without words: the same text
-    distance = Indel.distance(a.words.tolist(), b.words.tolist())
+    # Each word as a character, its number in the two texts' joint vocabulary (A's words first):
+    # rapidfuzz compares strings five times as fast as lists of 64-bit keys. Articles are read
+    # up to 1 MiB (read.MAX_ARTICLE_BYTES): two hold fewer distinct words than Unicode has code points.
+    numbers = np.arange(len(a.vocabulary), len(a.vocabulary) + len(b.vocabulary), dtype=np.uint32)
+    theirs, ours = _common(b.vocabulary, a.vocabulary)
+    numbers[theirs] = ours
+    distance = Indel.distance(_spelled(a.words), _spelled(numbers[b.words]))
     common = (both - distance) // 2
     return 1 - distance / both, (common / shorter if shorter else 0.0)
+
+
+def _spelled(numbers: np.ndarray) -> str:
+    return numbers.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def _linear(model: dict[str, float], scores: dict[str, float | None]) -> float:

@@ -159,57 +159,86 @@ def align(
 
 def align_sentences(a: Sentences, b: Sentences) -> Alignment:
     """:func:`align` on texts already worked out (with the same weights)."""
-    na, nb = len(a.totals), len(b.totals)
-    rows, cols, values = _similarities(a, b)
-
-    # Best pairs first; among equals, pairs that keep the original order first, then the earlier.
-    # The key is the same with A and B swapped, and pairs it leaves tied share no sentence, so
-    # align(b, a) is the mirror of align(a, b).
-    # Pairs below every threshold below are never looked at: they are left out before sorting.
-    kept = values >= _LOWEST
-    r, c, v = rows[kept], cols[kept], values[kept]
-    order = np.lexsort((r + c, np.abs(r - c), -v))
-    ranked = list(zip(zip(r[order].tolist(), c[order].tolist(), strict=True), v[order].tolist(), strict=True))
-    sims = dict(ranked)
-    partner_a: dict[int, int] = {}
-    partner_b: dict[int, int] = {}
-    for (i, j), s in ranked:
-        if s < THRESHOLD:
-            break
-        if i not in partner_a and j not in partner_b:
-            partner_a[i], partner_b[j] = j, i
-
-    group_a = {i: AlignedPair([i], [j], sims[i, j]) for i, j in partner_a.items()}
-    group_b = {j: group_a[i] for j, i in partner_b.items()}
-    for (i, j), s in ranked:
-        if s < _SPLIT_THRESHOLD:
-            break
-        if i not in group_a and j in group_b:  # two sentences of A merged in B
-            group_a[i] = group_b[j]
-            group_a[i].a.append(i)
-        elif j not in group_b and i in group_a:  # one sentence of A split in B
-            group_b[j] = group_a[i]
-            group_b[j].b.append(j)
-
+    matched = _Matched(a, b)
+    sims = dict(matched.ranked)
+    group_a, group_b = matched.group_a, matched.group_b
     pairs = sorted({id(g): g for g in group_a.values()}.values(), key=lambda p: min(p.a))
     for p in pairs:
         p.a.sort()
         p.b.sort()
     _mark_moved(pairs)
-    # Coverage is measured on the confident pairs only (the fitted models were calibrated so).
-    coverage_a, coverage_b = _coverage(a, group_a), _coverage(b, group_b)
-    paraphrased = _paraphrases(ranked, pairs, group_a, group_b)
+    overlap = matched.overlap()
+    paraphrased = _paraphrases(matched.ranked, pairs, group_a, group_b)
     for pair in paraphrased:
         group_a[pair.a[0]] = group_b[pair.b[0]] = pair
     return Alignment(
         pairs=sorted(pairs + paraphrased, key=lambda p: min(p.a)),
-        only_a=[i for i in range(na) if i not in group_a],
-        only_b=[j for j in range(nb) if j not in group_b],
-        coverage_a=coverage_a,
-        coverage_b=coverage_b,
-        **_order(rows, cols, values, na, nb),
+        only_a=[i for i in range(len(a.totals)) if i not in group_a],
+        only_b=[j for j in range(len(b.totals)) if j not in group_b],
+        coverage_a=overlap.coverage_a,
+        coverage_b=overlap.coverage_b,
+        loose_coverage=overlap.loose_coverage,
+        order=overlap.order,
         similarities=sims,
     )
+
+
+def sentence_overlap(a: Sentences, b: Sentences) -> Overlap:
+    """What :func:`align_sentences` measures of two texts, without the alignment itself (which
+    verifying a candidate pair does not report): a fifth of its time spared."""
+    return _Matched(a, b).overlap()
+
+
+@dataclass(slots=True)
+class Overlap:
+    coverage_a: float
+    coverage_b: float
+    loose_coverage: float
+    order: float
+
+
+class _Matched:
+    """The confident pairs of sentences of two texts, with merges and splits (each sentence's
+    group), from the similarities of every pair of sentences that share a term."""
+
+    def __init__(self, a: Sentences, b: Sentences) -> None:
+        self.a, self.b = a, b
+        self.rows, self.cols, self.values = rows, cols, values = _similarities(a, b)
+        # Best pairs first; among equals, pairs that keep the original order first, then the
+        # earlier. The key is the same with A and B swapped, and pairs it leaves tied share no
+        # sentence, so align(b, a) is the mirror of align(a, b).
+        # Pairs below every threshold below are never looked at: they are left out before sorting.
+        kept = values >= _LOWEST
+        r, c, v = rows[kept], cols[kept], values[kept]
+        order = np.lexsort((r + c, np.abs(r - c), -v))
+        self.ranked = ranked = list(
+            zip(zip(r[order].tolist(), c[order].tolist(), strict=True), v[order].tolist(), strict=True)
+        )
+        self.group_a: dict[int, AlignedPair] = {}
+        self.group_b: dict[int, AlignedPair] = {}
+        group_a, group_b = self.group_a, self.group_b
+        for (i, j), s in ranked:
+            if s < THRESHOLD:
+                break
+            if i not in group_a and j not in group_b:
+                group_a[i] = group_b[j] = AlignedPair([i], [j], s)
+        for (i, j), s in ranked:
+            if s < _SPLIT_THRESHOLD:
+                break
+            if i not in group_a and j in group_b:  # two sentences of A merged in B
+                group_a[i] = group_b[j]
+                group_a[i].a.append(i)
+            elif j not in group_b and i in group_a:  # one sentence of A split in B
+                group_b[j] = group_a[i]
+                group_b[j].b.append(j)
+
+    def overlap(self) -> Overlap:
+        # Coverage is measured on the confident pairs only (the fitted models were calibrated so).
+        return Overlap(
+            _coverage(self.a, self.group_a),
+            _coverage(self.b, self.group_b),
+            **_order(self.rows, self.cols, self.values, len(self.a.totals), len(self.b.totals)),
+        )
 
 
 def _paraphrases(

@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from dedup.align import Alignment, Sentences, align_sentences, order_within, run_starts
+from dedup.align import Alignment, Overlap, Sentences, align_sentences, order_within, run_starts, sentence_overlap
 from dedup.corpus import UNIFORM, Corpus
 from dedup.fingerprint import word_text
 from dedup.hashes import pairs_each, shingle_hash64, shingles_and_words_each, term_keys
@@ -286,14 +286,15 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
 
 def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[str, float | None], Alignment]:
     """Every score behind a verdict, named as they appear in reports."""
-    return _judged(weigh(a, corpus), weigh(b, corpus))
+    x, y = weigh(a, corpus), weigh(b, corpus)
+    alignment = align_sentences(x.sentences, y.sentences)
+    return _scores(x, y, alignment), alignment
 
 
-def _judged(a: Weighed, b: Weighed) -> tuple[dict[str, float | None], Alignment]:
-    """Every score, and the alignment behind some of them."""
+def _scores(a: Weighed, b: Weighed, alignment: Alignment | Overlap) -> dict[str, float | None]:
+    """Every score, some of them measured by the sentence alignment."""
     shared = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - shared
-    alignment = align_sentences(a.sentences, b.sentences)
     facts, fact_containment = _weighted_facts(a, b)
     fuzzy, lcs_containment = _in_order(a, b)
     scores: dict[str, float | None] = {
@@ -311,7 +312,7 @@ def _judged(a: Weighed, b: Weighed) -> tuple[dict[str, float | None], Alignment]
         "fact_containment": fact_containment,
         "date_gap_days": _days_apart(a.date, b.date),
     }
-    return scores, alignment
+    return scores
 
 
 def _in_order(a: Weighed, b: Weighed) -> tuple[float, float]:
@@ -381,6 +382,6 @@ def verify(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict:
 
 def related(a: Weighed, b: Weighed) -> PairVerdict | None:
     """The verdict when the pair is at least related (what scans and checks report), else None."""
-    scores, _ = _judged(a, b)
+    scores = _scores(a, b, sentence_overlap(a.sentences, b.sentences))
     found = relation(scores)
     return PairVerdict(a.id, b.id, found, graded(scores), scores) if found >= Relation.RELATED else None

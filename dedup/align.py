@@ -314,7 +314,7 @@ def _kendall_tau_b(x: np.ndarray, y: np.ndarray) -> float:
 
 def _similarities(a: Sentences, b: Sentences) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted Dice (:func:`dedup.similarity.weighted_dice`) of every pair of sentences that
-    share a term, as (sentence of A, sentence of B, similarity), by A's then B's sentence: the
+    share weight, as (sentence of A, sentence of B, similarity), by A's then B's sentence: the
     terms both hold, summed by numpy. Sums of corpus weights are exact (:class:`~dedup.corpus.
     Corpus`), so in any order the same as ``weighted_dice``'s."""
     lo, hi = np.searchsorted(b.keys, a.keys, "left"), np.searchsorted(b.keys, a.keys, "right")
@@ -322,16 +322,13 @@ def _similarities(a: Sentences, b: Sentences) -> tuple[np.ndarray, np.ndarray, n
     counts = (hi - lo)[found]
     # Every (row of A, row of B) with one term: A's repeated, B's counted up from lo.
     of_a = np.repeat(found, counts)
-    of_b = np.arange(len(of_a)) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo[found], counts)
+    of_b = np.arange(len(of_a)) + np.repeat(lo[found] - (np.cumsum(counts) - counts), counts)
     share = np.minimum(a.counts[of_a], b.counts[of_b]) * a.weights[of_a]
-    pair = a.rows[of_a].astype(np.int64) * len(b.totals) + b.rows[of_b]
-    order = np.argsort(pair, kind="stable")
-    pair, share = pair[order], share[order]
-    starts = run_starts(pair)
-    shared = np.add.reduceat(share, starts) if len(starts) else share
-    rows, cols = np.divmod(pair[starts], len(b.totals))
-    totals = a.totals[rows] + b.totals[cols]
-    return rows, cols, np.divide(2 * shared, totals, out=np.zeros_like(shared), where=totals > 0)
+    nb = len(b.totals)
+    shared = np.bincount(a.rows[of_a].astype(np.int64) * nb + b.rows[of_b], weights=share, minlength=len(a.totals) * nb)
+    pair = shared.nonzero()[0]
+    rows, cols = np.divmod(pair, nb)
+    return rows, cols, 2 * shared[pair] / (a.totals[rows] + b.totals[cols])
 
 
 def _coverage(text: Sentences, aligned: dict[int, AlignedPair]) -> float:

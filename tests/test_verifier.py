@@ -118,3 +118,18 @@ def test_a_corpus_looks_up_keys_and_weights_as_it_hashes_and_weighs():
     assert corpus.keys_and_weights(["t5"])[1].tolist() == [Corpus(corpus.df, corpus.documents).weight("t5")]
     uniform = Corpus()
     assert uniform.keys_and_weights(["a", "b"])[1].tolist() == [1.0, 1.0] and not uniform.weights
+
+
+def test_a_pickled_weighed_article_is_the_same_article(seed_articles):
+    """Pickled as one buffer (what a scan spills): every array back with its values and dtype."""
+    for article in seed_articles.values():
+        weighed = weigh(prepare(analyse(article)))
+        loaded = pickle.loads(pickle.dumps(weighed))
+        for name in weighed.__slots__:
+            here, there = getattr(weighed, name), getattr(loaded, name)
+            for part in getattr(here, "__slots__", None) or [None]:
+                x, y = (here, there) if part is None else (getattr(here, part), getattr(there, part))
+                if hasattr(x, "dtype"):
+                    assert x.dtype == y.dtype and x.tolist() == y.tolist(), (name, part)
+                else:
+                    assert x == y, (name, part)

@@ -29,6 +29,7 @@ LOOSE_THRESHOLD = 0.2
 # A left-over sentence this close to one in the same place of the other text is its paraphrase.
 PARAPHRASE_THRESHOLD = 0.25
 _LOWEST = min(THRESHOLD, _SPLIT_THRESHOLD, PARAPHRASE_THRESHOLD)  # the least similarity a pairing uses
+DENSE_PAIRS = 1 << 16  # pairs of sentences summed in a dense table (0.5 MB); longer texts, sparsely
 
 
 @dataclass(slots=True)
@@ -325,10 +326,17 @@ def _similarities(a: Sentences, b: Sentences) -> tuple[np.ndarray, np.ndarray, n
     of_b = np.arange(len(of_a)) + np.repeat(lo[found] - (np.cumsum(counts) - counts), counts)
     share = np.minimum(a.counts[of_a], b.counts[of_b]) * a.weights[of_a]
     nb = len(b.totals)
-    shared = np.bincount(a.rows[of_a].astype(np.int64) * nb + b.rows[of_b], weights=share, minlength=len(a.totals) * nb)
-    pair = shared.nonzero()[0]
+    pair = a.rows[of_a].astype(np.int64) * nb + b.rows[of_b]
+    if len(a.totals) * nb <= DENSE_PAIRS:  # summed in a cell for every pair of sentences
+        shared = np.bincount(pair, weights=share, minlength=len(a.totals) * nb)
+        pair = shared.nonzero()[0]
+        shared = shared[pair]
+    else:  # long texts: in a cell for every pair that shares a term only
+        pair, cell = np.unique(pair, return_inverse=True)
+        shared = np.bincount(cell, weights=share, minlength=len(pair))
+        pair, shared = pair[shared > 0], shared[shared > 0]
     rows, cols = np.divmod(pair, nb)
-    return rows, cols, 2 * shared[pair] / (a.totals[rows] + b.totals[cols])
+    return rows, cols, 2 * shared / (a.totals[rows] + b.totals[cols])
 
 
 def _coverage(text: Sentences, aligned: dict[int, AlignedPair]) -> float:

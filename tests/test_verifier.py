@@ -12,7 +12,8 @@ from collections import Counter
 import pytest
 from rapidfuzz.distance import Indel
 
-from dedup.align import align
+import dedup.align
+from dedup.align import _similarities, align
 from dedup.corpus import Corpus
 from dedup.hashes import term_keys
 from dedup.model import Article, Relation
@@ -133,3 +134,15 @@ def test_a_pickled_weighed_article_is_the_same_article(seed_articles):
                     assert x.dtype == y.dtype and x.tolist() == y.tolist(), (name, part)
                 else:
                     assert x == y, (name, part)
+
+
+def test_long_texts_get_the_same_sentence_similarities(seed_articles, monkeypatch):
+    """Past DENSE_PAIRS pairs of sentences, similarities are summed sparsely: the same values."""
+    weighed = [weigh(prepare(analyse(a))) for a in seed_articles.values()]
+    pairs = list(itertools.combinations(weighed, 2))
+    dense = [_similarities(a.sentences, b.sentences) for a, b in pairs]
+    monkeypatch.setattr(dedup.align, "DENSE_PAIRS", 0)
+    for (a, b), expected in zip(pairs, dense, strict=True):
+        for got, want in zip(_similarities(a.sentences, b.sentences), expected, strict=True):
+            assert got.tolist() == want.tolist()
+    assert any(len(rows) for rows, _, _ in dense)

@@ -206,9 +206,10 @@ class Weighed:
     words: np.ndarray  # uint32
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as one buffer holding its arrays, read back as views of it: a scan reads an
-        article for nearly every pair it is in, and numpy's pickling of thirteen arrays, one
-        by one, took two fifths of its verification (a 100k scan's profile)."""
+        """Pickled as one buffer holding its arrays, read back as views of it: a scan's verifying
+        processes read an article for nearly every pair it is in, and loading them took two
+        fifths of their time in a 100k scan's profile, numpy's unpickling of thirteen arrays one
+        by one most of it."""
         s = self.sentences
         arrays = (self.shingles, self.phrases, self.tf.keys, self.tf.weights, self.facts.keys, self.facts.weights)
         arrays += (s.keys, s.weights, s.totals, self.vocabulary, s.rows, s.counts, self.words)

@@ -192,6 +192,8 @@ def sentence_overlap(a: Sentences, b: Sentences) -> Overlap:
 
 @dataclass(slots=True)
 class Overlap:
+    """The measures of an :class:`Alignment` (same names, same values)."""
+
     coverage_a: float
     coverage_b: float
     loose_coverage: float

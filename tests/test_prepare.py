@@ -15,7 +15,7 @@ from dedup.fingerprint import shingle_list, split_words, word_text
 from dedup.hashes import pairs_each, shingle_hash64, shingle_hash64_each, shingles_and_words_each, term_keys
 from dedup.normalise import analyse
 from dedup.read import read_paths
-from dedup.score import _numbered_each, prepare
+from dedup.score import prepare
 from tests.conftest import DATA
 
 
@@ -102,16 +102,3 @@ def test_order_within_sorts_each_part_in_place_like_lexsort(parts: list[list[int
     part = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
     bounds = np.searchsorted(part, np.arange(len(parts) + 1))
     assert np.array_equal(order_within(keys, bounds), np.lexsort((keys, part)))
-
-
-@given(st.lists(st.lists(st.integers(-3, 3), max_size=8), max_size=6))
-def test_words_are_numbered_as_np_unique_numbers_them(texts: list[list[int]]) -> None:
-    """Each text's vocabulary and word numbers (what fuzzy compares) are np.unique's, whatever
-    the other texts numbered with it."""
-    words = [np.array(t, dtype=np.int64) << 61 for t in texts]  # keys spread over the 64 bits
-    vocabularies, numbers = _numbered_each(words)
-    assert len(vocabularies) == len(numbers) == len(words)
-    for w, vocabulary, numbered in zip(words, vocabularies, numbers, strict=True):
-        distinct, inverse = np.unique(w, return_inverse=True)
-        assert vocabulary.tolist() == distinct.tolist()
-        assert numbered.dtype == np.uint32 and numbered.tolist() == inverse.tolist()

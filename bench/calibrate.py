@@ -10,10 +10,11 @@ never read here):
   article's features are the maxima over the PA files of its story);
 * ``SAME_STORY``: logistic regression, SemEval-2022 Task 8 "same story" (overall <= 2);
 * ``GRADED``: least squares of -overall on SemEval, the graded score's linear part;
-* ``NEAR_DUPLICATE_LCS``: the share of the shorter text's words the other holds in order
-  (``lcs_containment``) that best separates Clough's ``cut`` answers from ``heavy`` ones and
-  METER's wholly from partially derived articles, among those that the hand-set
-  ``NEAR_DUPLICATE_CONTAINMENT`` (most 5-word runs verbatim) does not already call copies.
+* ``COPY``: logistic regression, "a copy with edits" against "a reworded version", over every
+  score of a verdict (``COPY_FEATURES``), on Clough's ``cut`` answers against ``heavy``
+  ones and METER's wholly against partially derived articles. It decides among
+  derived pairs that the hand-set ``NEAR_DUPLICATE_CONTAINMENT`` (most 5-word runs verbatim)
+  does not already call copies.
 
 Paste the printed constants into ``dedup/score.py``; ``bench/README.md`` records the run.
 """
@@ -37,8 +38,16 @@ import itertools
 
 from bench.datasets import PairSet, load_clough, load_meter, load_semeval
 from dedup.corpus import Corpus
+from dedup.model import Relation
 from dedup.normalise import analyse
-from dedup.score import DERIVED_FEATURES, NEAR_DUPLICATE_CONTAINMENT, SAME_STORY_FEATURES, features, prepare
+from dedup.score import (
+    COPY_FEATURES,
+    DERIVED_FEATURES,
+    SAME_STORY_FEATURES,
+    features,
+    prepare,
+    relation,
+)
 
 L2 = 1e-3  # a touch of ridge so that correlated features keep sane weights
 
@@ -130,12 +139,19 @@ def main() -> None:
 
     copy, reworded = ("cut", "wholly_derived"), ("heavy", "partially_derived")
     copies = [(label in copy, s) for label, s in units if label in copy + reworded]
-    rest = [(c, s) for c, s in copies if s["containment"] < NEAR_DUPLICATE_CONTAINMENT]
-    cut, _ = best_cut([s["lcs_containment"] for _, s in rest], [c for c, _ in rest])
-    near = [s["containment"] >= NEAR_DUPLICATE_CONTAINMENT or s["lcs_containment"] >= cut for _, s in copies]
-    acc = float(np.mean([n == c for n, (c, _) in zip(near, copies, strict=True)]))
-    print(f"# near-duplicate: Clough cut/heavy, METER wholly/partially ({len(copies)} units): accuracy {acc:.3f}")
-    print(f"NEAR_DUPLICATE_LCS = {cut:.3f}")
+    x = matrix([s for _, s in copies], COPY_FEATURES)
+    w_copy = logistic(x, np.array([c for c, _ in copies], dtype=float))
+    print(f"# copy: Clough cut vs heavy, METER wholly vs partially ({len(copies)} units)")
+    print(f"COPY = {_fmt(COPY_FEATURES, w_copy)}")
+    # With the constants now in dedup/score.py (after pasting these, run again to see theirs).
+    level = {"cut": 2, "wholly_derived": 2, "heavy": 1, "partially_derived": 1}
+    found = [(level.get(label, 0), _level(relation(s))) for label, s in units if label != "light"]
+    accuracy = np.mean([a == b for a, b in found])
+    print(f"# relation levels (copy, reworded, not derived; Clough light aside), {len(found)} units: {accuracy:.3f}")
+
+
+def _level(found: Relation) -> int:
+    return 2 if found >= Relation.NEAR_DUPLICATE else 1 if found == Relation.REWRITE else 0
 
 
 if __name__ == "__main__":

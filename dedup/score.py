@@ -370,7 +370,8 @@ def _in_order(a: Weighed, b: Weighed) -> tuple[float, float]:
     rapidfuzz's Indel distance over the word sequences): over both lengths, the edit similarity "fuzzy"
     (``fuzz.ratio`` of the word sequences; over characters any two French texts scored about
     0.47, and it cost 3.5 times as much); over the shorter text, "lcs_containment", how much of
-    it the other holds in its order: the copy the near-duplicate test looks for."""
+    it the other holds in its order: the mark of a copy with scattered edits (one of the scores
+    the COPY model weighs)."""
     shorter, both = min(len(a.words), len(b.words)), len(a.words) + len(b.words)
     if not both:
         return 1.0, 1.0  # two texts without words: the same text

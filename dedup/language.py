@@ -25,7 +25,10 @@ _STEMMERS = {
     "ro": "romanian", "ru": "russian", "sv": "swedish", "tr": "turkish",
 }  # fmt: skip
 
-_SAMPLE = 3000  # characters: enough for a confident guess, cheap on long articles
+# Characters read to guess: on 4,895 labelled articles in six languages (SemEval, METER, Clough,
+# French news) the first 600 gave the same language as 3,000 for every one (300: 262 differed),
+# at a third of the time (bench/README.md, "Language detection").
+_SAMPLE = 1000
 
 
 def detect_language(text: str) -> str:

@@ -34,8 +34,6 @@ try:
 except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import itertools
-
 from bench.datasets import PairSet, load_clough, load_meter, load_semeval
 from dedup.corpus import Corpus
 from dedup.model import Relation
@@ -94,17 +92,6 @@ def labelled_units() -> list[tuple[str, dict]]:
             if v is not None:
                 best[k] = max(best[k] or 0.0, v)
     return units + list(by_article.values())
-
-
-def best_cut(values: list[float], positive: list[bool]) -> tuple[float, float]:
-    """The threshold with the best accuracy (value >= cut is positive): the middle of the
-    best plateau, so that a few calibration rows do not pin it to one side's extreme."""
-    points = sorted(set(values))
-    cuts = [(lo + hi) / 2 for lo, hi in itertools.pairwise(points)]
-    scored = [(float(np.mean([(v >= c) == y for v, y in zip(values, positive, strict=True)])), c) for c in cuts]
-    accuracy = max(a for a, _ in scored)
-    best = [c for a, c in scored if a == accuracy]
-    return float(np.median(best)), accuracy
 
 
 def _fmt(names: tuple[str, ...], w: np.ndarray) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from dedup.codec import Codec
 from dedup.corpus import Corpus
 from dedup.fingerprint import Settings
 from dedup.index import MAX_CANDIDATES, MemoryIndex, pair_keys
@@ -246,7 +247,9 @@ def check(
         for pos, p in enumerate(made):
             within.add_bands(pos, p.shingle_bands, p.salient_bands, p.salient)
         spilled = [stored[doc] for doc in old_docs] + [p.prepared for p in made]
-        matches, total = _verify(spilled, len(old_docs), against, within.candidate_keys(), rarity, report, jobs)
+        matches, total = _verify(
+            spilled, len(old_docs), against, within.candidate_keys(), rarity, report, jobs, store.codec
+        )
         findings = [
             Finding(article_id, sorted(found, key=_strongest)[:MAX_MATCHES])
             for article_id, found in zip(ids, matches, strict=True)
@@ -278,18 +281,19 @@ def _verify(
     rarity: Callable[[set[str]], Corpus],
     report: Progress,
     jobs: int,
+    codec: Codec,
 ) -> tuple[list[list[Match]], int]:
     """The matches of each new article, from its candidates in the index (``(indexed article,
     position)`` pairs) and within the batch (:func:`~dedup.index.pair_keys` of positions),
     verified on ``jobs`` processes with the corpus ``rarity`` makes of their terms; and the
     number of candidates. ``prepared`` holds the ``m`` indexed articles' data, then the new
-    ones': each pair's ``a`` came first."""
+    ones': each pair's ``a`` came first. ``codec`` unpacks both."""
     against = np.array(against_index, dtype=np.int64).reshape(-1, 2)
     keys = np.concatenate([pair_keys(against[:, 0], against[:, 1] + m), within_batch + (m << 32 | m)])
     # By new article: each verifying process takes whole new articles (an indexed candidate
     # is mostly in one pair).
     keys = keys[np.lexsort((keys >> 32, keys & 0xFFFFFFFF))]
-    verdicts = verify_shares(keys, prepared, rarity, jobs, report)
+    verdicts = verify_shares(keys, prepared, rarity, jobs, report, codec)
     matches: list[list[Match]] = [[] for _ in range(len(prepared) - m)]
     for k, (i, j) in enumerate(zip(verdicts.firsts.tolist(), verdicts.seconds.tolist(), strict=True)):
         verdict = verdicts[k]

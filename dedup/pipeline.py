@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from dedup.codec import PLAIN, Codec
 from dedup.corpus import Corpus
 from dedup.fingerprint import Settings, fingerprints
 from dedup.index import STORED_SKETCH_BITS, MemoryIndex, key_pairs, salient_sketch
@@ -171,12 +172,12 @@ class _Decoded(_Kept):
     """Serialised prepared articles, weighed with ``corpus`` as they are loaded; those in
     ``decoded`` were decoded beforehand, and are used once, then let go."""
 
-    def __init__(self, prepared: Sequence[bytes], decoded: dict[int, Prepared], corpus: Corpus) -> None:
+    def __init__(self, prepared: Sequence[bytes], decoded: dict[int, Prepared], corpus: Corpus, codec: Codec) -> None:
         super().__init__()
-        self.prepared, self.decoded, self.corpus = prepared, decoded, corpus
+        self.prepared, self.decoded, self.corpus, self.codec = prepared, decoded, corpus, codec
 
     def load_each(self, docs: Sequence[int]) -> list[Weighed]:
-        found = [self.decoded.pop(doc, None) or Prepared.loads(self.prepared[doc]) for doc in docs]
+        found = [self.decoded.pop(doc, None) or Prepared.loads(self.prepared[doc], self.codec) for doc in docs]
         return weigh_each(found, self.corpus)
 
 
@@ -398,9 +399,11 @@ def verify_shares(
     rarity: Callable[[set[str]], Corpus],
     jobs: int,
     progress: Progress,
+    codec: Codec = PLAIN,
 ) -> Verdicts:
     """The verdicts at ``related`` or above of candidate pairs (:func:`~dedup.index.pair_keys`,
-    sorted by their second article) of serialised prepared articles, weighed with the corpus
+    sorted by their second article) of serialised prepared articles (packed by ``codec``, or
+    without a dictionary), weighed with the corpus
     ``rarity`` makes of the terms their articles count: a check's, which depends on the indexed
     candidates' terms. Articles in no pair are left without an id.
 
@@ -416,7 +419,7 @@ def verify_shares(
     names: dict[int, str] = {}
     found: dict[tuple[int, int], Verdicts] = {}
     done = 0
-    with _Shares(shares, prepared) as running:
+    with _Shares(shares, prepared, codec) as running:
         terms: set[str] = set()
         for share_names, share_terms in running.first():
             names.update(share_names)
@@ -431,7 +434,7 @@ def verify_shares(
 KEEP_DECODED = 16_384  # articles a share keeps decoded between sending their terms and weighing them
 
 
-def _share(keys: np.ndarray, prepared: Sequence[bytes]) -> Generator[Any, Any, None]:
+def _share(keys: np.ndarray, prepared: Sequence[bytes], codec: Codec) -> Generator[Any, Any, None]:
     """One share of :func:`verify_shares`: yields the ids (by number) and terms of its
     articles; is sent the corpus, and yields None; then is sent chunks of pairs (any share's),
     and yields each one's verdicts."""
@@ -439,13 +442,13 @@ def _share(keys: np.ndarray, prepared: Sequence[bytes]) -> Generator[Any, Any, N
     names: dict[int, str] = {}
     terms: set[str] = set()
     for doc in np.unique(np.concatenate((keys >> 32, keys & 0xFFFFFFFF))).tolist():
-        p = Prepared.loads(prepared[doc])
+        p = Prepared.loads(prepared[doc], codec)
         names[doc] = p.id
         p.add_terms(terms)
         if len(decoded) < KEEP_DECODED:  # memory stays bounded: past it, decoded again to weigh
             decoded[doc] = p
     corpus = yield names, terms
-    weighed = _Decoded(prepared, decoded, corpus)
+    weighed = _Decoded(prepared, decoded, corpus, codec)
     chunk = yield None
     while True:
         chunk = yield _verdicts(weighed, chunk)
@@ -455,20 +458,20 @@ class _Shares:
     """The shares of :func:`verify_shares` run as generators, each in a process of its own
     (forked where the platform can), or in this one when there is one."""
 
-    def __init__(self, shares: list[np.ndarray], prepared: Sequence[bytes]) -> None:
-        self.shares, self.prepared = shares, prepared
+    def __init__(self, shares: list[np.ndarray], prepared: Sequence[bytes], codec: Codec) -> None:
+        self.shares, self.prepared, self.codec = shares, prepared, codec
         self.here: Generator[Any, Any, None] | None = None
         self.pipes: list[Any] = []
         self.workers: list[Any] = []
 
     def __enter__(self) -> _Shares:
         if len(self.shares) == 1:
-            self.here = _share(self.shares[0], self.prepared)
+            self.here = _share(self.shares[0], self.prepared, self.codec)
             return self
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         for keys in self.shares:
             pipe, theirs = context.Pipe()
-            worker = context.Process(target=_run_share, args=(theirs, keys, self.prepared), daemon=True)
+            worker = context.Process(target=_run_share, args=(theirs, keys, self.prepared, self.codec), daemon=True)
             worker.start()
             theirs.close()
             self.pipes.append(pipe)
@@ -545,12 +548,12 @@ class _Failed:
     trace: str
 
 
-def _run_share(pipe: Any, keys: np.ndarray, prepared: Sequence[bytes]) -> None:
+def _run_share(pipe: Any, keys: np.ndarray, prepared: Sequence[bytes], codec: Codec) -> None:
     """:func:`_share` in a process, talking through ``pipe``: it gets the corpus, then chunks
     until None; an error goes back as its trace."""
     try:
         _keep_freed_memory()
-        steps = _share(keys, prepared)
+        steps = _share(keys, prepared, codec)
         pipe.send(next(steps))
         message = pipe.recv()  # the corpus
         while message is not None:

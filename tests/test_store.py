@@ -3,12 +3,14 @@
 import itertools
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
 
 import duckdb
 import pytest
+import zstandard
 
 from dedup.api import check, index_add, index_stats
 from dedup.corpus import document_terms
@@ -296,3 +298,54 @@ def test_articles_too_short_for_salient_bands_are_indexed_and_checked(tmp_path):
     result = check([Article("tiny-again", "Bonjour à tous.")], path, jobs=1)
     assert _table_count(path, "salient_bands") == 0 and _table_count(path, "shingle_bands") == 1
     assert result.findings[0].matches[0].id == "tiny" and result.failed
+
+
+def _mixed(seed_articles, n, start):
+    """``n`` articles of eight seed sentences each, drawn by a seeded generator."""
+    sentences = [s for a in seed_articles.values() for s in re.split(r"(?<=[.!?»])\s+", a.text) if len(s.split()) > 4]
+    rng = random.Random(start)
+    return [Article(f"mix-{start + k}", " ".join(rng.sample(sentences, 8)), language="fr") for k in range(n)]
+
+
+def test_the_index_trains_its_dictionary_once_it_holds_enough_articles(tmp_path, seed_articles, monkeypatch):
+    monkeypatch.setattr("dedup.store.DICTIONARY_AFTER", 40)
+    monkeypatch.setattr("dedup.codec.DICTIONARY_BYTES", 8192)  # 60 short articles train a small one
+    first, second = _mixed(seed_articles, 30, 0), _mixed(seed_articles, 30, 30)
+    path, plain_path = tmp_path / "index.duckdb", tmp_path / "plain.duckdb"
+    _index(path, first)
+    with Store.open(path) as store:
+        assert store.codec.dictionary is None
+        before, _ = store.prepared(range(30))
+    _index(path, second)  # 60 articles: the dictionary is trained, the first 30 packed again
+    with Store.open(path) as store:
+        codec = store.codec
+        after, _ = store.prepared(range(60))
+    assert codec.dictionary
+    dictionary = zstandard.ZstdCompressionDict(codec.dictionary).dict_id()
+    assert {zstandard.get_frame_parameters(data).dict_id for data in after.values()} == {dictionary}
+    assert sum(len(after[d]) for d in range(30)) < sum(len(before[d]) for d in range(30))
+    assert [Prepared.loads(after[d], codec) for d in range(60)] == [prepare(analyse(a)) for a in first + second]
+    # A check reads the index's articles and the batch's (packed without the dictionary) alike.
+    monkeypatch.setattr("dedup.store.DICTIONARY_AFTER", 10**9)
+    _index(plain_path, first + second)
+    with Store.open(plain_path) as store:
+        assert store.codec.dictionary is None
+    batch = [Article(f"new-{a.id}", a.text, language="fr") for a in first[:3]] + _mixed(seed_articles, 3, 99)
+    trained, untrained = check(batch, path), check(batch, plain_path)
+    assert [[(m.id, m.verdict) for m in f.matches] for f in trained.findings] == [
+        [(m.id, m.verdict) for m in f.matches] for f in untrained.findings
+    ]
+    assert trained.failed and trained.findings[0].matches[0].id == "mix-0"
+
+
+def test_articles_too_short_to_train_on_leave_the_index_without_a_dictionary(tmp_path, monkeypatch):
+    monkeypatch.setattr("dedup.store.DICTIONARY_AFTER", 3)
+    path = tmp_path / "index.duckdb"
+    _index(path, [Article(f"a{k}", f"Le sommet réunit {k} pays.", language="fr") for k in range(3)])
+    _index(path, [Article(f"b{k}", f"Le sommet réunit {k} pays.", language="fr") for k in range(3)])
+    with Store.open(path) as store:
+        assert store.codec.dictionary is None
+        found, _ = store.prepared(range(6))
+    assert [Prepared.loads(found[d]).id for d in range(6)] == ["a0", "a1", "a2", "b0", "b1", "b2"]
+    with duckdb.connect(str(path), read_only=True) as con:  # tried once, recorded, not tried again
+        assert con.execute("SELECT value FROM meta WHERE key = 'dictionary'").fetchall() == [("",)]

@@ -441,31 +441,26 @@ class Store:
         return {row[0] for row in self._con.execute("SELECT key FROM meta").fetchall()}
 
     def _train(self, batch: list[bytes]) -> None:
-        """Inside a transaction: train the index's dictionary on its articles and the batch's
-        (``DICTIONARY_SAMPLES`` of them), and pack the indexed ones with it. Articles too short
-        to train on leave the index without one (recorded as empty: not tried again)."""
+        """Inside a transaction: train the index's dictionary on its articles (fewer than
+        ``DICTIONARY_AFTER``) and the batch's, ``DICTIONARY_SAMPLES`` in all, and pack the
+        indexed ones with it. Articles too short to train on leave the index without one
+        (recorded as empty: not tried again)."""
         con = self._con
-        rows = con.execute(f"SELECT doc, prepared FROM articles LIMIT {DICTIONARY_SAMPLES}").fetchall()
-        samples = [self.codec.unpack(data) for _, data in rows] + [PLAIN.unpack(data) for data in batch]
+        indexed = con.execute("SELECT doc, prepared FROM articles").fetchall()
+        samples = [PLAIN.unpack(data) for data in [*(data for _, data in indexed), *batch][:DICTIONARY_SAMPLES]]
         try:
-            codec = Codec.trained(samples[:DICTIONARY_SAMPLES])
+            codec = Codec.trained(samples)
         except zstandard.ZstdError:
             codec = PLAIN
         con.execute("INSERT INTO meta VALUES ('dictionary', ?)", [base64.b64encode(codec.dictionary or b"").decode()])
         if codec is PLAIN:
             return
+        self.codec = codec
         con.execute("CREATE OR REPLACE TEMP TABLE repacked (doc UINTEGER, prepared BLOB)")
-        everything = con.execute("SELECT doc, prepared FROM articles").fetchall()
-        self._insert(
-            "repacked",
-            {
-                "doc": np.asarray([doc for doc, _ in everything], dtype=np.uint32),
-                "prepared": [codec.pack(self.codec.unpack(data)) for _, data in everything],
-            },
-        )
+        docs = np.asarray([doc for doc, _ in indexed], dtype=np.uint32)
+        self._insert("repacked", {"doc": docs, "prepared": [self._packed(data) for _, data in indexed]})
         con.execute("UPDATE articles SET prepared = r.prepared FROM repacked r WHERE articles.doc = r.doc")
         con.execute("DROP TABLE repacked")
-        self.codec = codec
 
     def _article_columns(
         self, articles: Sequence[Article], profiles: Sequence[Profile], docs: np.ndarray
@@ -482,12 +477,13 @@ class Store:
             columns[key] = [getattr(a, key) or None if full else None for a in articles]
         columns["language"] = [p.language for p in profiles]
         columns["digest"] = np.asarray([0 if full else _digest(a.text) for a in articles], dtype=np.uint64)
-        # Made without a dictionary (on other processes, before the index was open): packed again with it.
-        repack = self.codec is not PLAIN
-        columns["prepared"] = [
-            (self.codec.pack(PLAIN.unpack(p.prepared)) if repack else p.prepared) if full else None for p in profiles
-        ]
+        columns["prepared"] = [self._packed(p.prepared) if full else None for p in profiles]
         return columns
+
+    def _packed(self, prepared: bytes) -> bytes:
+        """Prepared data packed without a dictionary (by other processes, before the index was
+        open), packed again with the index's."""
+        return prepared if self.codec is PLAIN else self.codec.pack(PLAIN.unpack(prepared))
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         """Remove articles by id in one transaction; returns the ids that were there."""

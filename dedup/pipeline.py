@@ -403,9 +403,9 @@ def verify_shares(
 ) -> Verdicts:
     """The verdicts at ``related`` or above of candidate pairs (:func:`~dedup.index.pair_keys`,
     sorted by their second article) of serialised prepared articles (packed by ``codec``, or
-    without a dictionary), weighed with the corpus
-    ``rarity`` makes of the terms their articles count: a check's, which depends on the indexed
-    candidates' terms. Articles in no pair are left without an id.
+    without a dictionary), weighed with the corpus ``rarity`` makes of the terms their articles
+    count: a check's, which depends on the indexed candidates' terms. Articles in no pair are
+    left without an id.
 
     ``jobs`` processes take a share of the pairs each, whole second articles at a time. Each
     decodes the articles of its share once: it sends their terms, then weighs them with the

@@ -130,8 +130,9 @@ class Prepared:
         terms.update(self.stems, self.title, self.facts)
         return terms
 
-    def dumps(self, codec: Codec = PLAIN) -> bytes:
-        return codec.pack(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+    def dumps(self) -> bytes:
+        """Packed without a dictionary: an index packs it again with its own (:class:`~dedup.store.Store`)."""
+        return PLAIN.pack(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
 
     @staticmethod
     def loads(data: bytes, codec: Codec = PLAIN) -> Prepared:

@@ -26,7 +26,7 @@ from dedup.fingerprint import Settings
 from dedup.index import MAX_CANDIDATES, MemoryIndex, pair_keys
 from dedup.model import Article, PairVerdict, Problem, Relation
 from dedup.normalise import silent
-from dedup.pipeline import default_jobs, profiles, verify_shares
+from dedup.pipeline import default_jobs, gc_paused, profiles, verify_shares
 from dedup.read import read_paths
 from dedup.store import DEFAULT_PATH, LOCK_TIMEOUT, AddResult, IndexStats, Store, translated, vacuum
 
@@ -189,6 +189,7 @@ def index_stats(index_path: PathLike = DEFAULT_PATH, *, lock_timeout: float = LO
         return store.stats()
 
 
+@gc_paused()  # bounded work: the few cycles it leaves wait for the collector's return
 def check(
     articles: Sequence[Article],
     index_path: PathLike = DEFAULT_PATH,

@@ -344,12 +344,13 @@ def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[s
     return _scores(x, y, alignment), alignment
 
 
-def _scores(a: Weighed, b: Weighed, alignment: Alignment | Overlap) -> dict[str, float | None]:
-    """Every score, some of them measured by the sentence alignment."""
+def _scores(a: Weighed, b: Weighed, alignment: Alignment | Overlap, in_order: bool = True) -> dict[str, float | None]:
+    """Every score, some of them measured by the sentence alignment (without ``in_order``, the
+    two of :func:`_in_order` are None)."""
     shared = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - shared
     facts, fact_containment = _weighted_facts(a, b)
-    fuzzy, lcs_containment = _in_order(a, b)
+    fuzzy, lcs_containment = _in_order(a, b) if in_order else (None, None)
     scores: dict[str, float | None] = {
         # Two texts without a single word are the same text once normalised: exact.
         "jaccard": shared / union if union else 1.0,
@@ -436,6 +437,11 @@ def verify(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> PairVerdict:
 
 def related(a: Weighed, b: Weighed) -> PairVerdict | None:
     """The verdict when the pair is at least related (what scans and checks report), else None."""
-    scores = _scores(a, b, sentence_overlap(a.sentences, b.sentences))
+    scores = _scores(a, b, sentence_overlap(a.sentences, b.sentences), in_order=False)
+    # Whether a pair is related does not depend on the word order, which only tells a copy from a
+    # rewrite: it is measured for the pairs reported (half of a check's candidates are not).
+    if relation(scores) < Relation.RELATED:
+        return None
+    scores["fuzzy"], scores["lcs_containment"] = _in_order(a, b)
     found = relation(scores)
-    return PairVerdict(a.id, b.id, found, graded(scores), scores) if found >= Relation.RELATED else None
+    return PairVerdict(a.id, b.id, found, graded(scores), scores)

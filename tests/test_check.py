@@ -1,5 +1,6 @@
 """`dedup check` and `dedup index`: the CI gate end to end on the seeds, with a real DuckDB file."""
 
+import gc
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from dedup.api import check, index_add, index_stats, scan
 from dedup.cli import app
 from dedup.model import Relation
-from dedup.store import FORMAT_VERSION
+from dedup.store import FORMAT_VERSION, StoreError
 from tests.conftest import SEEDS
 
 runner = CliRunner()
@@ -103,6 +104,25 @@ def test_term_rarity_comes_from_the_index_and_the_batch(tmp_path, seed_articles)
         expected = scanned[frozenset((verdict.a, verdict.b))]
         assert verdict.relation == expected.relation
         assert verdict.scores == pytest.approx(expected.scores, abs=1e-9)  # verification is symmetric
+
+
+def test_check_gives_the_cycle_collector_back(tmp_path, seed_articles):
+    """A check pauses Python's cycle collector for its work, and leaves it as it found it, even
+    when it fails."""
+    index = tmp_path / "index.duckdb"
+    index_add([seed_articles["000"]], index)
+    assert gc.isenabled()
+    check([seed_articles["001"]], index)
+    assert gc.isenabled()
+    with pytest.raises(StoreError):
+        check([seed_articles["001"]], tmp_path / "missing.duckdb")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        check([seed_articles["001"]], index)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_new_articles_are_checked_against_each_other(tmp_path, seed_articles):

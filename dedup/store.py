@@ -618,10 +618,14 @@ class Store:
         # that cannot pass, leaving the exact decision to ``confirmed``.
         equal = self._equal_sketch_rows("n", "b")
         least = math.floor(self.settings.salient_num_perm * share_needed(self.settings.salient_min_jaccard))
+        # Counted in a materialised step, then filtered: as a join condition the count took longer
+        # (at 1M, 0.35-0.52 s against 0.26-0.28; on one thread 0.69 against 0.47).
         salient = con.execute(f"""
-            SELECT c.pos, c.doc, {equal} AS equal FROM ({salient_rows}) c
-            JOIN batch_sketches n ON n.doc = c.pos JOIN salient_bands b ON b.doc = c.doc
-            WHERE {equal} >= {least} ORDER BY c.pos, c.doc
+            WITH rated AS MATERIALIZED (
+                SELECT c.pos, c.doc, {equal} AS equal FROM ({salient_rows}) c
+                JOIN batch_sketches n ON n.doc = c.pos JOIN salient_bands b ON b.doc = c.doc
+            )
+            SELECT * FROM rated WHERE equal >= {least} ORDER BY pos, doc
         """).fetchnumpy()
         salient_keys = pair_keys(salient["pos"], salient["doc"])
         salient_estimate = estimated(salient["equal"] / self.settings.salient_num_perm)

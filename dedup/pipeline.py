@@ -194,7 +194,6 @@ def _start(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None) -
     _shared = None if spill is None else (_Spill(*spill), corpus)
 
 
-@gc_paused()
 def _weigh_articles(docs: np.ndarray) -> list[bytes]:
     """Prepared articles (by number) weighed with the corpus, pickled."""
     assert _shared is not None
@@ -208,7 +207,6 @@ def _verify_pairs(keys: np.ndarray) -> Verdicts:
     return _verdicts(_shared[0], keys)
 
 
-@gc_paused()
 def _verdicts(weighed: _Kept, keys: np.ndarray) -> Verdicts:
     """Verdicts of candidate pairs (:func:`~dedup.index.pair_keys`) of weighed articles at
     ``related`` or above (the unrelated ones are not reported)."""

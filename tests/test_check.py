@@ -107,12 +107,14 @@ def test_term_rarity_comes_from_the_index_and_the_batch(tmp_path, seed_articles)
 
 
 def test_check_gives_the_cycle_collector_back(tmp_path, seed_articles):
-    """A check pauses Python's cycle collector for its work, and leaves it as it found it, even
+    """A check pauses Python's cycle collector while it works, and leaves it as it found it, even
     when it fails."""
     index = tmp_path / "index.duckdb"
     index_add([seed_articles["000"]], index)
     assert gc.isenabled()
-    check([seed_articles["001"]], index)
+    during = []
+    check([seed_articles["001"]], index, progress=lambda *_: during.append(gc.isenabled()), jobs=1)
+    assert during and not any(during)
     assert gc.isenabled()
     with pytest.raises(StoreError):
         check([seed_articles["001"]], tmp_path / "missing.duckdb")

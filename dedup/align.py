@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from dedup import overlap
 from dedup.hashes import term_keys
 from dedup.model import Span
 from dedup.normalise import Token
@@ -29,7 +30,6 @@ LOOSE_THRESHOLD = 0.2
 # A left-over sentence this close to one in the same place of the other text is its paraphrase.
 PARAPHRASE_THRESHOLD = 0.25
 _LOWEST = min(THRESHOLD, _SPLIT_THRESHOLD, PARAPHRASE_THRESHOLD)  # the least similarity a pairing uses
-DENSE_PAIRS = 1 << 16  # pairs of sentences summed in a dense table (0.5 MB); longer texts, sparsely
 
 
 @dataclass(slots=True)
@@ -99,7 +99,8 @@ class Sentences:
         rows = np.repeat(np.arange(len(flat)), lengths)  # each row's sentence, counted over all texts
         taken = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths) + np.arange(len(rows))
         keys, w = keys[taken], w[taken]
-        totals = np.bincount(rows, weights=w, minlength=len(flat))
+        # (float64 even without a single term, when bincount would give int64)
+        totals = np.bincount(rows, weights=w, minlength=len(flat)).astype(np.float64, copy=False)
         text = np.repeat(np.repeat(np.arange(len(ranges)), sentences), lengths)
         # By text, term, then sentence: rows come by text and by sentence already.
         order = order_within(keys, np.searchsorted(text, np.arange(len(ranges) + 1)))
@@ -186,9 +187,8 @@ def align_sentences(a: Sentences, b: Sentences) -> Alignment:
 
 def sentence_overlap(a: Sentences, b: Sentences) -> Overlap:
     """What :func:`align_sentences` measures of two texts, without the alignment itself (which
-    verifying a candidate pair does not report): 70–80 µs a pair against 94–118 µs on 3,000
-    candidate pairs of synthetic articles."""
-    return _Matched(a, b).overlap()
+    verifying a candidate pair does not report), compiled (:mod:`dedup.overlap`)."""
+    return Overlap(*overlap.overlap(a, b, THRESHOLD, _SPLIT_THRESHOLD, LOOSE_THRESHOLD))
 
 
 @dataclass(slots=True)
@@ -207,7 +207,7 @@ class _Matched:
 
     def __init__(self, a: Sentences, b: Sentences) -> None:
         self.a, self.b = a, b
-        self.rows, self.cols, self.values = rows, cols, values = _similarities(a, b)
+        rows, cols, values = overlap.similarities(a, b)
         # Best pairs first; among equals, pairs that keep the original order first, then the
         # earlier. The key is the same with A and B swapped, and pairs it leaves tied share no
         # sentence, so align(b, a) is the mirror of align(a, b).
@@ -237,12 +237,7 @@ class _Matched:
                 group_b[j].b.append(j)
 
     def overlap(self) -> Overlap:
-        # Coverage is measured on the confident pairs only (the fitted models were calibrated so).
-        return Overlap(
-            _coverage(self.a, self.group_a),
-            _coverage(self.b, self.group_b),
-            **_order(self.rows, self.cols, self.values, len(self.a.totals), len(self.b.totals)),
-        )
+        return sentence_overlap(self.a, self.b)
 
 
 def _paraphrases(
@@ -270,81 +265,6 @@ def _paraphrases(
             taken_b.add(j)
             bisect.insort(anchors, (i, j))
     return found
-
-
-def _order(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, na: int, nb: int) -> dict[str, float]:
-    """How much of the shorter text loosely matches the other, and whether in the same order
-    (from the similarities of the pairs of sentences that share a term).
-
-    A rewrite follows its source's narrative; independent reports of one event tell it in
-    their own order. Texts of equal length are measured both ways and the better kept, so that
-    the result does not depend on which one is A.
-    """
-    loose = values >= LOOSE_THRESHOLD
-    r, c, v = rows[loose], cols[loose], values[loose]
-    if na == nb:
-        both = _loose_order(r, c, v, na), _loose_order(c, r, v, nb)
-        return max(both, key=lambda result: (result["loose_coverage"], result["order"]))
-    return _loose_order(r, c, v, na) if na < nb else _loose_order(c, r, v, nb)
-
-
-def _loose_order(k: np.ndarray, other: np.ndarray, values: np.ndarray, shorter: int) -> dict[str, float]:
-    """:func:`_order` from the sentences ``k`` of the shorter text: each with its best loose
-    match, ties going to the nearest, then the earliest partner."""
-    best = np.lexsort((other, np.abs(k - other), -values, k))
-    k, other = k[best], other[best]
-    first = run_starts(k)
-    keys, partners = k[first], other[first]
-    loose = len(keys) / shorter if shorter else 0.0
-    if len(keys) < 3:
-        return {"loose_coverage": loose, "order": 0.0}
-    tau = _kendall_tau_b(keys, partners)
-    return {"loose_coverage": loose, "order": 0.0 if math.isnan(tau) else tau}
-
-
-def _kendall_tau_b(x: np.ndarray, y: np.ndarray) -> float:
-    """Kendall's tau-b with the very arithmetic of ``scipy.stats.kendalltau`` (so the same
-    value), without its per-call overhead, which cost a seventh of a scan."""
-    # Signs of every difference, both ways round: each pair counts twice, the diagonal is 0.
-    sx, sy = np.sign(np.subtract.outer(x, x)), np.sign(np.subtract.outer(y, y))
-    n = len(x)
-    total = n * (n - 1) // 2
-    x_ties, y_ties = (int((sx == 0).sum()) - n) // 2, (int((sy == 0).sum()) - n) // 2
-    if x_ties == total or y_ties == total:
-        return math.nan
-    tau = int((sx * sy).sum()) // 2 / np.sqrt(total - x_ties) / np.sqrt(total - y_ties)
-    return float(min(1.0, max(-1.0, tau)))
-
-
-def _similarities(a: Sentences, b: Sentences) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted Dice (:func:`dedup.similarity.weighted_dice`) of every pair of sentences that
-    share weight, as (sentence of A, sentence of B, similarity), by A's then B's sentence: the
-    terms both hold, summed by numpy. Sums of corpus weights are exact (:class:`~dedup.corpus.
-    Corpus`), so in any order the same as ``weighted_dice``'s."""
-    lo, hi = np.searchsorted(b.keys, a.keys, "left"), np.searchsorted(b.keys, a.keys, "right")
-    found = (hi > lo).nonzero()[0]
-    counts = (hi - lo)[found]
-    # Every (row of A, row of B) with one term: A's repeated, B's counted up from lo.
-    of_a = np.repeat(found, counts)
-    of_b = np.arange(len(of_a)) + np.repeat(lo[found] - (np.cumsum(counts) - counts), counts)
-    share = np.minimum(a.counts[of_a], b.counts[of_b]) * a.weights[of_a]
-    nb = len(b.totals)
-    pair = a.rows[of_a].astype(np.int64) * nb + b.rows[of_b]
-    if len(a.totals) * nb <= DENSE_PAIRS:  # summed in a cell for every pair of sentences
-        shared = np.bincount(pair, weights=share, minlength=len(a.totals) * nb)
-        pair = shared.nonzero()[0]
-        shared = shared[pair]
-    else:  # long texts: in a cell for every pair that shares a term only
-        pair, cell = np.unique(pair, return_inverse=True)
-        shared = np.bincount(cell, weights=share, minlength=len(pair))
-        pair, shared = pair[shared > 0], shared[shared > 0]
-    rows, cols = np.divmod(pair, nb)
-    return rows, cols, 2 * shared / (a.totals[rows] + b.totals[cols])
-
-
-def _coverage(text: Sentences, aligned: dict[int, AlignedPair]) -> float:
-    covered = float(text.totals[list(aligned)].sum()) if aligned else 0.0
-    return covered / text.total if text.total else 0.0
 
 
 def _mark_moved(pairs: list[AlignedPair]) -> None:

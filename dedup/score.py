@@ -19,6 +19,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from dedup.align import Alignment, Overlap, Sentences, align_sentences, order_within, run_starts, sentence_overlap
+from dedup import overlap
 from dedup.codec import PLAIN, Codec
 from dedup.corpus import UNIFORM, Corpus
 from dedup.fingerprint import word_text
@@ -170,16 +171,6 @@ def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return here, at[here]
 
 
-def _shared(a: np.ndarray, b: np.ndarray) -> int:
-    """How many hashes two sorted distinct arrays share (the smaller one looked up)."""
-    return len(_common(a, b)[0] if len(a) <= len(b) else _common(b, a)[0])
-
-
-def _containment(a: np.ndarray, b: np.ndarray, shared: int | None = None) -> float:
-    shared = _shared(a, b) if shared is None else shared
-    return shared / min(len(a), len(b)) if shared else 0.0
-
-
 @dataclass(slots=True)
 class Terms:
     """Weighted terms as arrays: each term's stable hash (sorted) and weight."""
@@ -315,21 +306,6 @@ def _numbered(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return vocabulary, places.astype(np.uint32)
 
 
-def _weighted_facts(a: Weighed, b: Weighed) -> tuple[float, float]:
-    """Weighted Jaccard of the two fact sets, and how much of the lighter one the other holds
-    (sums of corpus weights are exact, so in any order the same)."""
-    shared = float(a.facts.weights[_common(a.facts.keys, b.facts.keys)[0]].sum())
-    union = a.fact_weight + b.fact_weight - shared
-    lighter = min(a.fact_weight, b.fact_weight)
-    return (shared / union if union else 0.0), (shared / lighter if lighter else 0.0)
-
-
-def _cosine(a: Weighed, b: Weighed) -> float:
-    here, there = _common(a.tf.keys, b.tf.keys)
-    dot = float(np.dot(a.tf.weights[here], b.tf.weights[there]))
-    return dot / (a.norm * b.norm) if a.norm and b.norm else 0.0
-
-
 def _days_apart(a: str | None, b: str | None) -> int | None:
     try:
         return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)  # type: ignore[index]
@@ -347,26 +323,33 @@ def features(a: Prepared, b: Prepared, corpus: Corpus = UNIFORM) -> tuple[dict[s
 def _scores(a: Weighed, b: Weighed, alignment: Alignment | Overlap, in_order: bool = True) -> dict[str, float | None]:
     """Every score, some of them measured by the sentence alignment (without ``in_order``, the
     two of :func:`_in_order` are None)."""
-    shared = _shared(a.shingles, b.shingles)
-    union = len(a.shingles) + len(b.shingles) - shared
-    facts, fact_containment = _weighted_facts(a, b)
+    shingles, phrases, facts, dot = overlap.shared(a, b)
+    union = len(a.shingles) + len(b.shingles) - shingles
+    # Weighted Jaccard of the two fact sets, and how much of the lighter one the other holds.
+    facts_union = a.fact_weight + b.fact_weight - facts
+    lighter = min(a.fact_weight, b.fact_weight)
     fuzzy, lcs_containment = _in_order(a, b) if in_order else (None, None)
     scores: dict[str, float | None] = {
         # Two texts without a single word are the same text once normalised: exact.
-        "jaccard": shared / union if union else 1.0,
-        "containment": _containment(a.shingles, b.shingles, shared),
-        "phrases": _containment(a.phrases, b.phrases),
+        "jaccard": shingles / union if union else 1.0,
+        "containment": _containment(shingles, a.shingles, b.shingles),
+        "phrases": _containment(phrases, a.phrases, b.phrases),
         "fuzzy": fuzzy,
         "lcs_containment": lcs_containment,
         "coverage": max(alignment.coverage_a, alignment.coverage_b),
         "loose_coverage": alignment.loose_coverage,
         "order": max(0.0, alignment.order),
-        "cosine": _cosine(a, b),
-        "facts": facts,
-        "fact_containment": fact_containment,
+        "cosine": dot / (a.norm * b.norm) if a.norm and b.norm else 0.0,
+        "facts": facts / facts_union if facts_union else 0.0,
+        "fact_containment": facts / lighter if lighter else 0.0,
         "date_gap_days": _days_apart(a.date, b.date),
     }
     return scores
+
+
+def _containment(shared: int, a: np.ndarray, b: np.ndarray) -> float:
+    """The share of the smaller set that the other holds, given the ``shared`` values."""
+    return shared / min(len(a), len(b)) if shared else 0.0
 
 
 def _in_order(a: Weighed, b: Weighed) -> tuple[float, float]:

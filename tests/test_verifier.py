@@ -13,7 +13,8 @@ import pytest
 from rapidfuzz.distance import Indel
 
 import dedup.align
-from dedup.align import _similarities, align
+from dedup.align import align
+from dedup.overlap import similarities
 from dedup.corpus import Corpus
 from dedup.hashes import term_keys
 from dedup.model import Article, Relation
@@ -136,13 +137,12 @@ def test_a_pickled_weighed_article_is_the_same_article(seed_articles):
                     assert x == y, (name, part)
 
 
-def test_long_texts_get_the_same_sentence_similarities(seed_articles, monkeypatch):
-    """Past DENSE_PAIRS pairs of sentences, similarities are summed sparsely: the same values."""
+def test_long_texts_get_the_same_sentence_similarities(seed_articles):
+    """Past ``dense_pairs`` pairs of sentences, similarities are summed sparsely: the same values."""
     weighed = [weigh(prepare(analyse(a))) for a in seed_articles.values()]
     pairs = list(itertools.combinations(weighed, 2))
-    dense = [_similarities(a.sentences, b.sentences) for a, b in pairs]
-    monkeypatch.setattr(dedup.align, "DENSE_PAIRS", 0)
+    dense = [similarities(a.sentences, b.sentences) for a, b in pairs]
     for (a, b), expected in zip(pairs, dense, strict=True):
-        for got, want in zip(_similarities(a.sentences, b.sentences), expected, strict=True):
+        for got, want in zip(similarities(a.sentences, b.sentences, dense_pairs=0), expected, strict=True):
             assert got.tolist() == want.tolist()
     assert any(len(rows) for rows, _, _ in dense)

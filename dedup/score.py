@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from dedup.align import Alignment, Overlap, Sentences, align_sentences, order_within, run_starts, sentence_overlap
 from dedup import overlap
+from dedup.align import Alignment, Overlap, Sentences, align_sentences, order_within, run_starts, sentence_overlap
 from dedup.codec import PLAIN, Codec
 from dedup.corpus import UNIFORM, Corpus
 from dedup.fingerprint import word_text

@@ -12,13 +12,12 @@ from collections import Counter
 import pytest
 from rapidfuzz.distance import Indel
 
-import dedup.align
 from dedup.align import align
-from dedup.overlap import similarities
 from dedup.corpus import Corpus
 from dedup.hashes import term_keys
 from dedup.model import Article, Relation
 from dedup.normalise import analyse
+from dedup.overlap import similarities
 from dedup.score import prepare, related, verify, weigh
 from tests.conftest import DATA
 

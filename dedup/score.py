@@ -160,17 +160,6 @@ def prepare(analysis: Analysis, shingle_size: int = 5) -> Prepared:
     )
 
 
-def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where the values two sorted distinct arrays share are, in each: ``a`` looked up in ``b``
-    (a third faster than ``np.intersect1d``, which sorts both again)."""
-    if not len(a) or not len(b):
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    at = np.searchsorted(b, a)
-    at[at == len(b)] = 0
-    here = (b[at] == a).nonzero()[0]  # np.flatnonzero, without its wrapper's microsecond
-    return here, at[here]
-
-
 @dataclass(slots=True)
 class Terms:
     """Weighted terms as arrays: each term's stable hash (sorted) and weight."""
@@ -362,20 +351,9 @@ def _in_order(a: Weighed, b: Weighed) -> tuple[float, float]:
     shorter, both = min(len(a.words), len(b.words)), len(a.words) + len(b.words)
     if not both:
         return 1.0, 1.0  # two texts without words: the same text
-    # Each word as a character, its number in the two texts' joint vocabulary (A's words first):
-    # rapidfuzz reads a string as it is, a list of 64-bit keys element by element (on real
-    # candidate pairs, 48 µs a pair with the renumbering against 89 for the lists). Articles are read
-    # up to 1 MiB (read.MAX_ARTICLE_BYTES): two hold fewer distinct words than Unicode has code points.
-    numbers = np.arange(len(a.vocabulary), len(a.vocabulary) + len(b.vocabulary), dtype=np.uint32)
-    theirs, ours = _common(b.vocabulary, a.vocabulary)
-    numbers[theirs] = ours
-    distance = Indel.distance(_spelled(a.words), _spelled(numbers[b.words]))
+    distance = Indel.distance(*overlap.words_in_order(a, b))
     common = (both - distance) // 2
     return 1 - distance / both, (common / shorter if shorter else 0.0)
-
-
-def _spelled(numbers: np.ndarray) -> str:
-    return numbers.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def _linear(model: dict[str, float], scores: dict[str, float | None]) -> float:

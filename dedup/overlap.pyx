@@ -25,18 +25,30 @@ DENSE_PAIRS = 1 << 16  # pairs of sentences summed in a dense table (0.5 MB); lo
 
 
 cdef inline const void* _data(object array, int dtype, Py_ssize_t* n) except? NULL:
-    """The values of a one-dimensional contiguous numpy array of ``dtype``, and their number
-    (a typed memoryview took a microsecond an array: most of a pair's time here)."""
+    """The values of a one-dimensional contiguous numpy array of ``dtype``; their number goes to
+    ``n``, which, when not -1, is the number the array must hold (a typed memoryview took a
+    microsecond an array: most of a pair's time here)."""
     cdef cnp.ndarray a = array
     if cnp.PyArray_TYPE(a) != dtype or cnp.PyArray_NDIM(a) != 1 or not cnp.PyArray_IS_C_CONTIGUOUS(a):
         raise TypeError(f"expected a contiguous 1-d array of {cnp.PyArray_DescrFromType(dtype)}, got {a.dtype}")
+    if n[0] != -1 and n[0] != cnp.PyArray_DIM(a, 0):
+        raise ValueError(f"expected {n[0]} values, got {cnp.PyArray_DIM(a, 0)}")
     n[0] = cnp.PyArray_DIM(a, 0)
     return cnp.PyArray_DATA(a)
 
 
+cdef int _within(const cnp.int32_t* values, Py_ssize_t n, Py_ssize_t bound) except -1:
+    """Checks that ``n`` values index an array of ``bound``: what they index is read unchecked."""
+    cdef Py_ssize_t k
+    for k in range(n):
+        if values[k] < 0 or values[k] >= bound:
+            raise ValueError(f"index {values[k]} out of range for {bound}")
+    return 0
+
+
 cdef Py_ssize_t _count_shared(object x, object y) except -1:
     """How many values two sorted distinct uint64 arrays share."""
-    cdef Py_ssize_t i = 0, j = 0, n = 0, na, nb
+    cdef Py_ssize_t i = 0, j = 0, n = 0, na = -1, nb = -1
     cdef const cnp.uint64_t* a = <const cnp.uint64_t*>_data(x, cnp.NPY_UINT64, &na)
     cdef const cnp.uint64_t* b = <const cnp.uint64_t*>_data(y, cnp.NPY_UINT64, &nb)
     while i < na and j < nb:
@@ -54,7 +66,7 @@ cdef Py_ssize_t _count_shared(object x, object y) except -1:
 cdef (double, double) _weights_shared(a, b) except *:
     """Over the terms two :class:`~dedup.score.Terms` share: the sum of A's weights, and the sum
     of the products of both sides' weights."""
-    cdef Py_ssize_t i = 0, j = 0, na, nb
+    cdef Py_ssize_t i = 0, j = 0, na = -1, nb = -1
     cdef const cnp.int64_t* ka = <const cnp.int64_t*>_data(a.keys, cnp.NPY_INT64, &na)
     cdef const cnp.int64_t* kb = <const cnp.int64_t*>_data(b.keys, cnp.NPY_INT64, &nb)
     cdef const double* wa = <const double*>_data(a.weights, cnp.NPY_FLOAT64, &na)
@@ -110,7 +122,7 @@ cdef class _Cells:
 
 cdef _Cells _cells(a, b, Py_ssize_t dense_pairs):
     """:func:`similarities` as cells."""
-    cdef Py_ssize_t terms_a, terms_b, na, nb, i = 0, j = 0, i1, j1, x, y, k, n = 0, size = 0
+    cdef Py_ssize_t terms_a = -1, terms_b = -1, na = -1, nb = -1, i = 0, j = 0, i1, j1, x, y, k, n = 0, size = 0
     cdef const cnp.int64_t* ka = <const cnp.int64_t*>_data(a.keys, cnp.NPY_INT64, &terms_a)
     cdef const cnp.int64_t* kb = <const cnp.int64_t*>_data(b.keys, cnp.NPY_INT64, &terms_b)
     cdef const cnp.int32_t* ra = <const cnp.int32_t*>_data(a.rows, cnp.NPY_INT32, &terms_a)
@@ -121,6 +133,8 @@ cdef _Cells _cells(a, b, Py_ssize_t dense_pairs):
     cdef const double* ta = <const double*>_data(a.totals, cnp.NPY_FLOAT64, &na)
     cdef const double* tb = <const double*>_data(b.totals, cnp.NPY_FLOAT64, &nb)
     cdef _Cells found = _Cells()
+    _within(ra, terms_a, na)
+    _within(rb, terms_b, nb)
     cdef Py_ssize_t room = 0
     cdef double share, s
     cdef double* grid = NULL
@@ -232,7 +246,7 @@ cdef int _ranked(const void* x, const void* y) noexcept nogil:
 cdef double _covered(sentences, const char* taken) except? -1.0:
     """The share of a text's weight in the sentences ``taken``."""
     cdef double covered = 0.0, total = sentences.total
-    cdef Py_ssize_t k, n
+    cdef Py_ssize_t k, n = -1
     cdef const double* totals = <const double*>_data(sentences.totals, cnp.NPY_FLOAT64, &n)
     for k in range(n):
         if taken[k]:
@@ -241,9 +255,11 @@ cdef double _covered(sentences, const char* taken) except? -1.0:
 
 
 cdef (double, double) _loose_order(_Cells found, bint by_a, Py_ssize_t shorter, double threshold) except *:
-    """How much of the shorter text loosely matches the other, and Kendall's tau-b of its
-    sentences' places against their best loose partners' (ties: the nearest, then the earliest
-    partner), as :func:`dedup.align._order` measured them."""
+    """How much of the shorter text loosely matches the other (its sentences with a partner at
+    ``threshold`` or above), and whether in the same order: Kendall's tau-b of those sentences'
+    places against their best partners' (ties: the nearest, then the earliest partner), with
+    scipy's arithmetic. A rewrite follows its source's narrative; independent reports of one
+    event tell it in their own order."""
     cdef double* best = <double*>malloc((shorter + 1) * sizeof(double))
     cdef Py_ssize_t* partner = <Py_ssize_t*>malloc((shorter + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t k, o, m, n = 0, i, j, ties = 0, total
@@ -289,7 +305,9 @@ cdef (double, double) _loose_order(_Cells found, bint by_a, Py_ssize_t shorter, 
 def overlap(a, b, double threshold, double split_threshold, double loose_threshold) -> tuple:
     """The measures of :func:`dedup.align.align_sentences` for two
     :class:`~dedup.align.Sentences`, without the alignment: ``(coverage_a, coverage_b,
-    loose_coverage, order)``, with the thresholds of :mod:`dedup.align`."""
+    loose_coverage, order)``, with the thresholds of :mod:`dedup.align`. Coverage is the share
+    of each text's weight in the confident pairs and in the sentences of a split or a merge
+    (the fitted models were calibrated so), not in the looser paraphrases."""
     cdef _Cells found = _cells(a, b, DENSE_PAIRS)
     cdef Py_ssize_t na = found.na, nb = found.nb, k, m = 0
     cdef Cell* ranked = <Cell*>malloc((found.n + 1) * sizeof(Cell))
@@ -342,7 +360,7 @@ def words_in_order(a, b) -> tuple:
     its place in A's vocabulary, then, for B's words A lacks, after it (rapidfuzz reads a string
     as it is, where a list of keys goes element by element). Articles are read up to 1 MiB
     (read.MAX_ARTICLE_BYTES): two hold fewer distinct words than Unicode has code points."""
-    cdef Py_ssize_t na, nb, words_a, words_b, i = 0, j = 0, k
+    cdef Py_ssize_t na = -1, nb = -1, words_a = -1, words_b = -1, i = 0, j = 0, k
     cdef const cnp.int64_t* va = <const cnp.int64_t*>_data(a.vocabulary, cnp.NPY_INT64, &na)
     cdef const cnp.int64_t* vb = <const cnp.int64_t*>_data(b.vocabulary, cnp.NPY_INT64, &nb)
     cdef const cnp.uint32_t* wa = <const cnp.uint32_t*>_data(a.words, cnp.NPY_UINT32, &words_a)
@@ -364,6 +382,8 @@ def words_in_order(a, b) -> tuple:
                 i += 1
                 j += 1
         for k in range(words_b):
+            if wb[k] >= nb:
+                raise ValueError(f"word {wb[k]} out of range for a vocabulary of {nb}")
             spelled[k] = number[wb[k]]
         return (
             PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, wa, words_a),

@@ -2,10 +2,12 @@
 sets for what two texts share, ``weighted_dice`` for sentence similarities, and the alignment's
 rules written out again, with scipy's Kendall tau, for the sentence overlap."""
 
+import dataclasses
 import itertools
 import json
 import math
 
+import numpy as np
 import pytest
 from scipy.stats import kendalltau
 
@@ -13,7 +15,7 @@ from dedup.align import _SPLIT_THRESHOLD, LOOSE_THRESHOLD, THRESHOLD, sentence_o
 from dedup.corpus import Corpus
 from dedup.model import Article
 from dedup.normalise import analyse
-from dedup.overlap import shared, similarities
+from dedup.overlap import shared, similarities, words_in_order
 from dedup.score import prepare, weigh
 from dedup.similarity import weighted_dice
 from tests.conftest import DATA
@@ -29,10 +31,10 @@ def pairs(seed_articles):
     if ARTICLES.is_file():
         records = [json.loads(line) for line in itertools.islice(ARTICLES.open(encoding="utf-8"), 24)]
         articles += [Article(r["id"], r["text"], language="fr") for r in records]
-        for r in records[::3]:
-            sentences = r["text"].split(". ")
-            articles.append(Article(r["id"] + "-cut", r["text"][: len(r["text"]) * 2 // 3], language="fr"))
-            articles.append(Article(r["id"] + "-moved", ". ".join(sentences[1:] + sentences[:1]), language="fr"))
+    for a in articles[::3]:
+        sentences = a.text.split(". ")
+        articles.append(Article(a.id + "-cut", a.text[: len(a.text) * 2 // 3], language="fr"))
+        articles.append(Article(a.id + "-moved", ". ".join(sentences[1:] + sentences[:1]), language="fr"))
     analyses = [analyse(a) for a in articles]
     corpus = Corpus.from_analyses(analyses)
     made = [(prepare(x), weigh(prepare(x), corpus)) for x in analyses]
@@ -130,3 +132,42 @@ def test_sentence_overlap_follows_the_alignment_rules(pairs):
         assert got.order == pytest.approx(want[3], abs=1e-12)
         ordered += got.order != 0.0
     assert ordered > 10
+
+
+def test_arrays_of_another_type_or_shape_are_refused_not_read(pairs):
+    """What the loops read unchecked is checked first: an index past a table, a wrong dtype, a
+    length that disagrees with its sibling arrays."""
+    found, _ = pairs
+    (_, a), (_, b) = found[0]
+    broken = dataclasses.replace(a.sentences, rows=a.sentences.rows + len(a.sentences.totals))
+    with pytest.raises(ValueError, match="out of range"):
+        sentence_overlap(broken, b.sentences)
+    with pytest.raises(ValueError, match="expected"):
+        sentence_overlap(dataclasses.replace(a.sentences, counts=a.sentences.counts[:-1]), b.sentences)
+    with pytest.raises(TypeError, match="contiguous 1-d array"):
+        shared(dataclasses.replace(a, shingles=a.shingles.astype(np.int64)), b)
+    with pytest.raises(ValueError, match="out of range"):
+        words_in_order(a, dataclasses.replace(b, words=b.words + len(b.vocabulary)))
+
+
+@pytest.mark.parametrize(
+    ("b", "order"),
+    [
+        ("PRQRST", 0.8),  # A's R is B's 2nd and 4th sentence, as near: the earlier is its partner
+        ("PQRSRT", 1.0),  # B's 3rd and 5th: the nearer (the 3rd) is
+    ],
+)
+def test_a_sentence_found_twice_is_paired_with_the_nearest_then_the_earliest(b: str, order: float):
+    said = {
+        c: f"Le {w} {w}s {w}ment arrive."
+        for c, w in zip("PQRSTU", ("ministre", "budget", "hôpital", "tribunal", "récolte", "théâtre"), strict=True)
+    }
+    analyses = [
+        analyse(Article(name, " ".join(said[c] for c in seq), language="fr"))
+        for name, seq in (("a", "PQRST"), ("b", b), ("c", "U"))
+    ]
+    corpus = Corpus.from_analyses(analyses)
+    pa, pb = prepare(analyses[0]), prepare(analyses[1])
+    got = sentence_overlap(weigh(pa, corpus).sentences, weigh(pb, corpus).sentences)
+    assert got.order == pytest.approx(order) == _reference_overlap(pa, pb, corpus)[3]
+    assert got.loose_coverage == 1.0

@@ -168,7 +168,7 @@ def align_sentences(a: Sentences, b: Sentences) -> Alignment:
         p.a.sort()
         p.b.sort()
     _mark_moved(pairs)
-    overlap = matched.overlap()
+    measured = sentence_overlap(a, b)
     paraphrased = _paraphrases(matched.ranked, pairs, group_a, group_b)
     for pair in paraphrased:
         group_a[pair.a[0]] = group_b[pair.b[0]] = pair
@@ -176,10 +176,10 @@ def align_sentences(a: Sentences, b: Sentences) -> Alignment:
         pairs=sorted(pairs + paraphrased, key=lambda p: min(p.a)),
         only_a=[i for i in range(len(a.totals)) if i not in group_a],
         only_b=[j for j in range(len(b.totals)) if j not in group_b],
-        coverage_a=overlap.coverage_a,
-        coverage_b=overlap.coverage_b,
-        loose_coverage=overlap.loose_coverage,
-        order=overlap.order,
+        coverage_a=measured.coverage_a,
+        coverage_b=measured.coverage_b,
+        loose_coverage=measured.loose_coverage,
+        order=measured.order,
         similarities=sims,
     )
 
@@ -205,7 +205,6 @@ class _Matched:
     group), from the similarities of every pair of sentences that share a term."""
 
     def __init__(self, a: Sentences, b: Sentences) -> None:
-        self.a, self.b = a, b
         rows, cols, values = overlap.similarities(a, b)
         # Best pairs first; among equals, pairs that keep the original order first, then the
         # earlier. The key is the same with A and B swapped, and pairs it leaves tied share no
@@ -234,9 +233,6 @@ class _Matched:
             elif j not in group_b and i in group_a:  # one sentence of A split in B
                 group_b[j] = group_a[i]
                 group_b[j].b.append(j)
-
-    def overlap(self) -> Overlap:
-        return sentence_overlap(self.a, self.b)
 
 
 def _paraphrases(

@@ -310,6 +310,7 @@ def overlap(a, b, double threshold, double split_threshold, double loose_thresho
     (the fitted models were calibrated so), not in the looser paraphrases."""
     cdef _Cells found = _cells(a, b, DENSE_PAIRS)
     cdef Py_ssize_t na = found.na, nb = found.nb, k, m = 0
+    cdef double lowest = min(threshold, split_threshold)  # below it, no pair is ever taken
     cdef Cell* ranked = <Cell*>malloc((found.n + 1) * sizeof(Cell))
     cdef char* in_a = <char*>calloc(na + 1, 1)
     cdef char* in_b = <char*>calloc(nb + 1, 1)
@@ -318,7 +319,7 @@ def overlap(a, b, double threshold, double split_threshold, double loose_thresho
         if ranked == NULL or in_a == NULL or in_b == NULL:
             raise MemoryError()
         for k in range(found.n):
-            if found.cells[k].value >= min(threshold, split_threshold):
+            if found.cells[k].value >= lowest:
                 ranked[m] = found.cells[k]
                 m += 1
         qsort(ranked, m, sizeof(Cell), _ranked)

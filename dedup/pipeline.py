@@ -23,7 +23,6 @@ import gc
 import multiprocessing
 import multiprocessing.connection
 import os
-import pickle
 import sys
 import tempfile
 import traceback
@@ -146,15 +145,16 @@ _ADVISE = hasattr(os, "posix_fadvise")  # not on macOS or Windows
 
 
 class _Spill(_Kept):
-    """Pickled objects in a file, read back by number; each worker opens it."""
+    """Serialised articles in a file, read back by number (:meth:`~dedup.score.Weighed.loads`
+    when loaded); each worker opens it."""
 
     def __init__(self, path: str, offsets: np.ndarray) -> None:
         super().__init__()
         self.path, self.offsets = path, offsets
         self._fd = os.open(path, os.O_RDONLY)
 
-    def load_each(self, docs: Sequence[int]) -> list[Any]:
-        return [pickle.loads(data) for data in self.read_each(docs)]
+    def load_each(self, docs: Sequence[int]) -> list[Weighed]:
+        return list(map(Weighed.loads, self.read_each(docs)))
 
     def read_each(self, docs: Sequence[int]) -> list[bytes]:
         """The data of each of ``docs``, all asked of the disk at once: read one by one, a
@@ -195,11 +195,11 @@ def _start(spill: tuple[str, np.ndarray] | None, corpus: Corpus | None = None) -
 
 
 def _weigh_articles(docs: np.ndarray) -> list[bytes]:
-    """Prepared articles (by number) weighed with the corpus, pickled."""
+    """Prepared articles (by number) weighed with the corpus, dumped."""
     assert _shared is not None
     spill, corpus = _shared
     weighed = weigh_each([Prepared.loads(data) for data in spill.read_each(docs.tolist())], corpus)
-    return [pickle.dumps(w, protocol=pickle.HIGHEST_PROTOCOL) for w in weighed]
+    return [w.dumps() for w in weighed]
 
 
 def _verify_pairs(keys: np.ndarray) -> Verdicts:
@@ -294,7 +294,7 @@ def _report(progress: Progress, stage: str, done: int, step: int, total: int | N
 
 
 class SpillFile:
-    """Serialised articles (:meth:`~dedup.score.Prepared.dumps`, or pickled :class:`~dedup.score.Weighed`)
+    """Serialised articles (:meth:`~dedup.score.Prepared.dumps` or :meth:`~dedup.score.Weighed.dumps`)
     appended to a file, numbered in order; :meth:`close` gives what workers read them back with."""
 
     def __init__(self, path: str) -> None:

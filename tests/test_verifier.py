@@ -18,7 +18,7 @@ from dedup.hashes import term_keys
 from dedup.model import Article, Relation
 from dedup.normalise import analyse
 from dedup.overlap import similarities
-from dedup.score import prepare, related, verify, weigh
+from dedup.score import Weighed, prepare, related, verify, weigh
 from tests.conftest import DATA
 
 ARTICLES = DATA / "fr_news_corpus" / "articles.jsonl"
@@ -38,8 +38,8 @@ def test_related_on_weighed_articles_is_verify_for_related_pairs_and_none_for_th
     analyses = _analyses(40)
     corpus = Corpus.from_analyses(analyses)
     prepared = [prepare(a) for a in analyses]
-    # Weighed as a scan spills them: pickled, and loaded back.
-    weighed = [pickle.loads(pickle.dumps(weigh(p, corpus))) for p in prepared]
+    # Weighed as a scan spills them: dumped, and loaded back.
+    weighed = [Weighed.loads(weigh(p, corpus).dumps()) for p in prepared]
     relations = set()
     for i, j in itertools.combinations(range(len(prepared)), 2):
         full = verify(prepared[i], prepared[j], corpus)
@@ -51,6 +51,30 @@ def test_related_on_weighed_articles_is_verify_for_related_pairs_and_none_for_th
             assert got == full, (i, j)
             assert list(got.scores) == list(full.scores)  # keys in report order too
     assert {Relation.UNRELATED, Relation.RELATED, Relation.NEAR_DUPLICATE} <= relations
+
+
+def _fields(w: Weighed) -> list:
+    s = w.sentences
+    arrays = [w.shingles, w.phrases, w.tf.keys, w.tf.weights, w.facts.keys, w.facts.weights, w.vocabulary, w.words]
+    arrays += [s.keys, s.rows, s.counts, s.weights, s.totals]
+    return [w.id, w.date, w.norm, w.fact_weight, s.total] + [(a.dtype, a.tolist()) for a in arrays]
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        Article("seed-like", "Les 35 pays de la coalition. Giorgia Meloni était à Paris.", date="2026-01-06"),
+        Article("sans date é/\u2028", "Un mot.", language="fr"),
+        Article("vide", "", date="mardi 6 janvier"),  # no word: every array empty
+    ],
+)
+def test_weighed_articles_load_back_as_dumped(article):
+    """What a scan spills (dumps) and what processes pass each other (pickle) load back the
+    same, every array with its dtype, whatever the id and date hold."""
+    analysis = analyse(article)
+    weighed = weigh(prepare(analysis), Corpus.from_analyses([analysis]))
+    for again in (Weighed.loads(weighed.dumps()), pickle.loads(pickle.dumps(weighed))):
+        assert _fields(again) == _fields(weighed)
 
 
 def test_fuzzy_is_the_indel_similarity_of_the_words(seed_articles):

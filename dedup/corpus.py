@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from dedup.align import run_starts
 from dedup.hashes import term_keys
 from dedup.normalise import Analysis
 
@@ -19,11 +19,64 @@ MIN_DOCUMENTS = 3
 QUANTUM = 32
 
 
+class TermCounts:
+    """Document frequencies by term key (:func:`~dedup.hashes.term_keys`), in arrays: a scan's
+    parent counted some 175 terms an article into a dict of a million strings, each count a
+    walk through memory, a third of a core at a million articles. Keys are held as they come
+    and summed into the counts every few million."""
+
+    PENDING = 1 << 22  # keys held before they are summed (64 MB with their counts)
+
+    def __init__(self) -> None:
+        self._keys = np.empty(0, dtype=np.int64)  # sorted, distinct
+        self._counts = np.empty(0, dtype=np.int64)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._held = 0
+
+    def add(self, keys: np.ndarray, counts: np.ndarray | None = None) -> None:
+        """Count ``keys`` (once each, or ``counts`` times; a key may come more than once)."""
+        self._pending.append((keys, np.ones(len(keys), dtype=np.int64) if counts is None else counts))
+        self._held += len(keys)
+        if self._held >= self.PENDING:
+            self._sum()
+
+    def _sum(self) -> None:
+        if not self._pending:
+            return
+        keys, counts = (np.concatenate(parts) for parts in zip(*self._pending, strict=True))
+        self._pending, self._held = [], 0
+        order = np.argsort(keys)
+        keys, counts = keys[order], counts[order]
+        first = run_starts(keys)
+        keys, counts = keys[first], np.add.reduceat(counts, first)
+        # Into the counts kept: a merge of two sorted arrays, not a sort of both.
+        at = np.searchsorted(self._keys, keys)
+        known = at < len(self._keys)
+        known[known] = self._keys[at[known]] == keys[known]
+        self._counts[at[known]] += counts[known]
+        self._keys = np.insert(self._keys, at[~known], keys[~known])
+        self._counts = np.insert(self._counts, at[~known], counts[~known])
+
+    def of(self, keys: np.ndarray) -> np.ndarray:
+        """How many documents hold each of ``keys``."""
+        self._sum()
+        if not len(self._keys):
+            return np.zeros(len(keys), dtype=np.int64)
+        at = np.searchsorted(self._keys, keys).clip(max=len(self._keys) - 1)
+        return np.where(self._keys[at] == keys, self._counts[at], 0)
+
+
 class Corpus:
     """Stem document frequencies; ``weight(stem)`` is a smoothed IDF."""
 
-    def __init__(self, df: Counter[str] | None = None, documents: int = 0) -> None:
-        self.df: Counter[str] = df if df is not None else Counter()
+    def __init__(self, df: Mapping[str, int] | TermCounts | None = None, documents: int = 0) -> None:
+        """Frequencies counted by term (``df``: a term's count, or counted by key already)."""
+        if isinstance(df, TermCounts):
+            self.counts = df
+        else:
+            self.counts = TermCounts()
+            if df:
+                self.counts.add(term_keys(list(df)), np.fromiter(df.values(), dtype=np.int64, count=len(df)))
         self.documents = documents
         self._forget()
 
@@ -50,7 +103,7 @@ class Corpus:
 
     def add(self, analysis: Analysis) -> None:
         self.documents += 1
-        self.df.update(document_terms(analysis))
+        self.counts.add(term_keys(list(document_terms(analysis))))
         self._forget()
 
     @property
@@ -66,8 +119,11 @@ class Corpus:
             return term_keys(terms), np.ones(len(terms))
         return self._table.look_up(terms)
 
-    def _idf(self, stem: str) -> float:
-        count = self.df.get(stem, 0)
+    def _idf(self, keys: np.ndarray) -> np.ndarray:
+        """The weight of each term (by key)."""
+        return np.fromiter(map(self._of, self.counts.of(keys).tolist()), dtype=np.float64, count=len(keys))
+
+    def _of(self, count: int) -> float:
         w = self._of_count.get(count)
         if w is None:
             idf = math.log((self.documents + 1) / (count + 1)) + 1.0
@@ -85,7 +141,7 @@ class _Weights(dict[str, float]):
     def __missing__(self, stem: str) -> float:
         if not self.corpus.informative:  # not kept: the shared UNIFORM corpus would remember every word it saw
             return 1.0
-        w = self[stem] = self.corpus._idf(stem)
+        w = self[stem] = float(self.corpus._idf(term_keys([stem]))[0])
         return w
 
 
@@ -114,7 +170,7 @@ class _Table(dict[str, int]):
                 self.weights = np.resize(self.weights, 2 * len(self))
             begin, new = len(self) - len(self.new), self.new
             self.keys[begin : len(self)] = term_keys(new)
-            self.weights[begin : len(self)] = np.fromiter(map(self.corpus._idf, new), dtype=np.float64, count=len(new))
+            self.weights[begin : len(self)] = self.corpus._idf(self.keys[begin : len(self)])
             new.clear()
         return self.keys[rows], self.weights[rows]
 

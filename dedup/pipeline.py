@@ -26,7 +26,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -37,8 +37,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from dedup.codec import PLAIN, Codec
-from dedup.corpus import Corpus
+from dedup.corpus import Corpus, TermCounts
 from dedup.fingerprint import Settings, fingerprints
+from dedup.hashes import term_keys
 from dedup.index import STORED_SKETCH_BITS, MemoryIndex, key_pairs, salient_sketch
 from dedup.model import Article, ArticleInfo
 from dedup.normalise import analyse
@@ -68,6 +69,7 @@ class Profile:
     salient_bands: list[int]
     salient: np.ndarray  # the salient sketch, STORED_SKETCH_BITS a row (index.salient_sketch)
     terms: set[str]  # Prepared.terms
+    term_keys: np.ndarray  # their keys (term_keys), which a scan counts
     language: str
 
 
@@ -94,16 +96,19 @@ def profile_articles(articles: Sequence[Article], settings: Settings, fingerprin
         analyses = [analyse(a) for a in articles]
         fps = fingerprints(analyses, settings) if fingerprinted else [None] * len(analyses)
         prepared = [prepare(a, settings.shingle_size) for a in analyses]
+        terms = [p.terms for p in prepared]
+        keys = np.split(term_keys(list(chain.from_iterable(terms))), np.cumsum([len(t) for t in terms[:-1]]))
         profiles = [
             Profile(
                 p.dumps(),
                 fp.shingle_bands if fp else [],
                 fp.salient_bands if fp else [],
                 salient_sketch(fp.salient_values if fp else [], STORED_SKETCH_BITS),
-                p.terms,
+                t,
+                k,
                 a.language,
             )
-            for a, p, fp in zip(analyses, prepared, fps, strict=True)
+            for a, p, fp, t, k in zip(analyses, prepared, fps, terms, keys, strict=True)
         ]
         del analyses, prepared, fps  # freed now, so that the collector, back on, never walks their tokens
     return profiles
@@ -359,13 +364,13 @@ def profile_batch(
     """Analyse every article (``jobs`` processes), spill its prepared data to a file in
     ``folder``, and find the candidates. ``max_candidates``: see :class:`~dedup.index.MemoryIndex`.
     ``articles`` may be a stream, read once: no text is kept once its article is analysed."""
-    df: Counter[str] = Counter()
+    df = TermCounts()
     index = MemoryIndex(settings.salient_min_jaccard, max_candidates, settings)
     spill = SpillFile(os.path.join(folder, "prepared"))
     infos: list[ArticleInfo] = []
     for doc, (article, p) in enumerate(_profiled(articles, settings, jobs, progress)):
         infos.append(article.info())
-        df.update(p.terms)
+        df.add(p.term_keys)
         index.add_bands(doc, p.shingle_bands, p.salient_bands, p.salient)
         spill.append(p.prepared)
     return Profiled(index.candidate_keys(), Corpus(df, len(infos)), spill.close(), infos)

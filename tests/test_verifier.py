@@ -9,11 +9,14 @@ import subprocess
 import sys
 from collections import Counter
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rapidfuzz.distance import Indel
 
 from dedup.align import align
-from dedup.corpus import Corpus
+from dedup.corpus import Corpus, TermCounts, document_terms
 from dedup.hashes import term_keys
 from dedup.model import Article, Relation
 from dedup.normalise import analyse
@@ -139,8 +142,11 @@ def test_a_corpus_looks_up_keys_and_weights_as_it_hashes_and_weighs():
         keys, weights = corpus.keys_and_weights(terms)
         assert keys.tolist() == term_keys(terms).tolist()
         assert weights.tolist() == [corpus.weight(t) for t in terms]
-    corpus.add(analyse(Article("x", "Un texte neuf, t5 compris.")))  # the counts change: weights again
-    assert corpus.keys_and_weights(["t5"])[1].tolist() == [Corpus(corpus.df, corpus.documents).weight("t5")]
+    added = analyse(Article("x", "Un texte neuf, t5 compris."))
+    corpus.add(added)  # the counts change: weights again
+    counts = Counter({f"t{n}": n % 7 for n in range(3000)}) + Counter(document_terms(added))
+    asked = ["t5", *sorted(document_terms(added))]  # the text's own terms counted once more
+    assert corpus.keys_and_weights(asked)[1].tolist() == [Corpus(counts, 51).weight(t) for t in asked]
     uniform = Corpus()
     assert uniform.keys_and_weights(["a", "b"])[1].tolist() == [1.0, 1.0] and not uniform.weights
 
@@ -169,3 +175,21 @@ def test_long_texts_get_the_same_sentence_similarities(seed_articles):
         for got, want in zip(similarities(a.sentences, b.sentences, dense_pairs=0), expected, strict=True):
             assert got.tolist() == want.tolist()
     assert any(len(rows) for rows, _, _ in dense)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(st.integers(-20, 20), max_size=10), st.booleans())),
+    st.sampled_from([1, 7, 1 << 22]),
+)
+def test_term_counts_sum_what_they_are_given_however_often_they_sum(batches, pending):
+    """Keys counted once each or several times, summed at every add or only when asked."""
+    counts, expected = TermCounts(), Counter()
+    counts.PENDING = pending
+    for keys, weighted in batches:
+        times = [k % 3 + 1 if weighted else 1 for k in keys]
+        counts.add(np.array(keys, dtype=np.int64), np.array(times, dtype=np.int64) if weighted else None)
+        for key, n in zip(keys, times, strict=True):
+            expected[key] += n
+    asked = np.arange(-25, 25, dtype=np.int64)
+    assert counts.of(asked).tolist() == [expected[k] for k in asked.tolist()]

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from dedup.codec import Codec
-from dedup.corpus import Corpus
+from dedup.corpus import Corpus, TermCounts
 from dedup.fingerprint import Settings
 from dedup.index import MAX_CANDIDATES, MemoryIndex, pair_keys
 from dedup.model import Article, PairVerdict, Problem, Relation
@@ -237,10 +237,10 @@ def check(
         def rarity(terms: set[str]) -> Corpus:
             """Term rarity over the index and the batch (the indexed versions of new ids aside),
             looked up for ``terms``: those of every article weighed."""
-            df = store.document_frequencies(terms)
+            counts = TermCounts.of_terms(store.document_frequencies(terms))
             for p in made:
-                df.update(p.terms)
-            return Corpus(df, documents)
+                counts.add(p.term_keys)
+            return Corpus(counts, documents)
 
         number = {doc: k for k, doc in enumerate(old_docs)}
         against = [(number[doc], pos) for pos, doc in against_index if doc in number]

@@ -33,6 +33,14 @@ class TermCounts:
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._held = 0
 
+    @classmethod
+    def of_terms(cls, df: Mapping[str, int]) -> TermCounts:
+        """Counts made by term (a term's count)."""
+        counts = cls()
+        if df:
+            counts.add(term_keys(list(df)), np.fromiter(df.values(), dtype=np.int64, count=len(df)))
+        return counts
+
     def add(self, keys: np.ndarray, counts: np.ndarray | None = None) -> None:
         """Count ``keys`` (once each, or ``counts`` times; a key may come more than once)."""
         self._pending.append((keys, np.ones(len(keys), dtype=np.int64) if counts is None else counts))
@@ -71,12 +79,7 @@ class Corpus:
 
     def __init__(self, df: Mapping[str, int] | TermCounts | None = None, documents: int = 0) -> None:
         """Frequencies counted by term (``df``: a term's count, or counted by key already)."""
-        if isinstance(df, TermCounts):
-            self.counts = df
-        else:
-            self.counts = TermCounts()
-            if df:
-                self.counts.add(term_keys(list(df)), np.fromiter(df.values(), dtype=np.int64, count=len(df)))
+        self.counts = df if isinstance(df, TermCounts) else TermCounts.of_terms(df or {})
         self.documents = documents
         self._forget()
 

@@ -68,9 +68,14 @@ class Profile:
     shingle_bands: list[int]
     salient_bands: list[int]
     salient: np.ndarray  # the salient sketch, STORED_SKETCH_BITS a row (index.salient_sketch)
-    terms: set[str]  # Prepared.terms
-    term_keys: np.ndarray  # their keys (term_keys), which a scan counts
+    term_keys: np.ndarray  # the keys (term_keys) of Prepared.terms, which a scan counts
     language: str
+
+    @property
+    def terms(self) -> set[str]:
+        """:attr:`~dedup.score.Prepared.terms`, which an index counts: decoded when asked, not
+        sent with every profile (unpickling them cost a scan's parent ~25 µs an article)."""
+        return Prepared.loads(self.prepared).terms
 
 
 @contextmanager
@@ -96,7 +101,7 @@ def profile_articles(articles: Sequence[Article], settings: Settings, fingerprin
         analyses = [analyse(a) for a in articles]
         fps = fingerprints(analyses, settings) if fingerprinted else [None] * len(analyses)
         prepared = [prepare(a, settings.shingle_size) for a in analyses]
-        terms = [p.terms for p in prepared]
+        terms = [list(p.terms) for p in prepared]
         keys = np.split(term_keys(list(chain.from_iterable(terms))), np.cumsum([len(t) for t in terms[:-1]]))
         profiles = [
             Profile(
@@ -104,11 +109,10 @@ def profile_articles(articles: Sequence[Article], settings: Settings, fingerprin
                 fp.shingle_bands if fp else [],
                 fp.salient_bands if fp else [],
                 salient_sketch(fp.salient_values if fp else [], STORED_SKETCH_BITS),
-                t,
                 k,
                 a.language,
             )
-            for a, p, fp, t, k in zip(analyses, prepared, fps, terms, keys, strict=True)
+            for a, p, fp, k in zip(analyses, prepared, fps, keys, strict=True)
         ]
         del analyses, prepared, fps  # freed now, so that the collector, back on, never walks their tokens
     return profiles

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from collections import Counter
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -178,18 +177,19 @@ def test_long_texts_get_the_same_sentence_similarities(seed_articles):
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.tuples(st.lists(st.integers(-20, 20), max_size=10), st.booleans())),
-    st.sampled_from([1, 7, 1 << 22]),
-)
-def test_term_counts_sum_what_they_are_given_however_often_they_sum(batches, pending):
-    """Keys counted once each or several times, summed at every add or only when asked."""
+@given(st.lists(st.sets(st.integers(-20, 20), max_size=10)), st.sampled_from([1, 7, 1 << 22]), st.booleans())
+def test_term_counts_count_documents_however_often_they_sum(documents, pending, from_terms):
+    """Documents counted one by one, summed at every add or only when asked, onto counts made
+    from terms."""
     counts, expected = TermCounts(), Counter()
+    if from_terms:
+        df = {str(k): k % 3 + 1 for k in range(-20, 20, 3)}
+        counts = TermCounts.of_terms(df)
+        expected.update({int(k): n for k, n in zip(term_keys(list(df)).tolist(), df.values(), strict=True)})
     counts.PENDING = pending
-    for keys, weighted in batches:
-        times = [k % 3 + 1 if weighted else 1 for k in keys]
-        counts.add(np.array(keys, dtype=np.int64), np.array(times, dtype=np.int64) if weighted else None)
-        for key, n in zip(keys, times, strict=True):
-            expected[key] += n
-    asked = np.arange(-25, 25, dtype=np.int64)
+    for keys in documents:
+        hashed = term_keys([str(k) for k in keys])
+        counts.add(hashed)
+        expected.update(hashed.tolist())
+    asked = term_keys([str(k) for k in range(-25, 25)])
     assert counts.of(asked).tolist() == [expected[k] for k in asked.tolist()]

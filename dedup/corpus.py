@@ -20,11 +20,10 @@ QUANTUM = 32
 
 
 class TermCounts:
-    """Document frequencies by term key (:func:`~dedup.hashes.term_keys`), in arrays: a scan's
-    parent counted some 175 terms an article into a dict of a million strings, each count a
-    walk through memory, a third of a core at a million articles. Keys are held as they come
-    and summed into the counts every few million (sorting the values, several times faster
-    than ordering them by an argsort)."""
+    """Document frequencies by term key (:func:`~dedup.hashes.term_keys`), in arrays. A scan's
+    parent counts every article's terms: into a Counter of strings, 134 µs an article of 175
+    terms once it held two million; here 5.5 µs. Keys are held as they come and summed into
+    the counts every few million (sorting the values: an argsort was several times slower)."""
 
     PENDING = 1 << 22  # keys held before they are summed (32 MB)
 

@@ -12,20 +12,21 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dedup.align import Alignment, Edit, word_diff
 from dedup.check import CheckResult, check, index_add, index_remove, index_stats, index_vacuum
 from dedup.cluster import clusters as union_clusters
 from dedup.corpus import UNIFORM, Corpus
-from dedup.diverge import Divergences, diverge
-from dedup.facts import extract_facts
 from dedup.fingerprint import Settings
 from dedup.index import MAX_CANDIDATES
 from dedup.model import Article, ArticleInfo, Cluster, PairVerdict, Problem, Relation, Span
 from dedup.normalise import Analysis, Token, analyse, silent
 from dedup.pipeline import Progress, default_jobs, scan_pairs
 from dedup.score import assess, prepare, verify
+
+if TYPE_CHECKING:
+    from dedup.diverge import Divergences
 
 __all__ = [
     "CheckResult",
@@ -208,6 +209,11 @@ def _tokens_in(analysis: Analysis, sentences: list[int]) -> list[Token]:
 def compare(a: Article, b: Article, *, corpus: Corpus | None = None) -> Comparison:
     """Everything about two articles: verdict, sentence alignment with word edits, and the
     facts shared, one-sided and in conflict."""
+    # Imported here: the fact patterns take a tenth of a second to compile, which a check, a
+    # scan or an index command would pay at every start for nothing.
+    from dedup.diverge import diverge
+    from dedup.facts import extract_facts
+
     analysis_a, analysis_b = analyse(a), analyse(b)
     verdict, alignment = assess(prepare(analysis_a), prepare(analysis_b), corpus or UNIFORM)
     divergences = diverge(extract_facts(analysis_a), extract_facts(analysis_b), alignment)

@@ -30,7 +30,6 @@ from dedup.output import check_output_path, write_text
 from dedup.read import ArticleStream, InputError, Note, ReadResult, read_paths
 from dedup.reports import github as github_report
 from dedup.reports import gitlab as gitlab_report
-from dedup.reports import html as html_report
 from dedup.reports import json as json_report
 from dedup.reports import junit as junit_report
 from dedup.reports import sarif as sarif_report
@@ -526,6 +525,8 @@ def _emit(
     if fmt == "json":
         rendered = json_report.render_chunks(result)
     elif fmt == "html":
+        from dedup.reports import html as html_report  # jinja2 only for a page: a check starts faster
+
         rendered = html_report.render_scan(result) if isinstance(result, ScanResult) else html_report.render(result)
     elif fmt in CI_RENDERERS:
         rendered = CI_RENDERERS[fmt](result)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -9,10 +11,12 @@ from rich.text import Text
 
 from dedup.api import Comparison, ScanResult
 from dedup.check import CheckResult
-from dedup.diverge import FactGroup
-from dedup.facts import Fact
 from dedup.model import Relation, Span
 from dedup.store import IndexStats
+
+if TYPE_CHECKING:  # annotations only: a check need not compile the fact patterns
+    from dedup.diverge import FactGroup
+    from dedup.facts import Fact
 
 _STYLE = {
     "exact": "bold red",
